@@ -1,0 +1,175 @@
+//! Promo codes, their states and the lanes a pool is divided into.
+
+use crate::error::ParseError;
+use crate::ids::InfluencerId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A promo code, normalised: trimmed and upper case (Amazon codes are upper case).
+/// 4..=64 characters of `A-Z`, `0-9` and `-`. Its `Debug` form hides the code so that it cannot
+/// reach a log line by accident.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PromoCode(String);
+
+impl PromoCode {
+    /// Parses a code, accepting lower case and surrounding spaces.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = raw.trim().to_ascii_uppercase();
+        if s.len() < 4 || s.len() > 64 {
+            return Err(ParseError::new("code", "must be 4 to 64 characters"));
+        }
+        if let Some(c) = s.chars().find(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-')) {
+            let shown = if c.is_ascii_graphic() { format!("'{c}'") } else { format!("U+{:04X}", c as u32) };
+            return Err(ParseError::new("code", format!("contains {shown}; only letters, digits and '-' are allowed")));
+        }
+        if s.starts_with('-') || s.ends_with('-') || s.contains("--") {
+            return Err(ParseError::new("code", "has a misplaced '-'"));
+        }
+        Ok(Self(s))
+    }
+
+    /// The code's text. Hand it to the follower; never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The pool shard this code belongs to, stable for a given code (FNV-1a of its text).
+    pub fn shard(&self, shards: u16) -> u16 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in self.0.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        (h % u64::from(shards.max(1))) as u16
+    }
+}
+
+impl fmt::Debug for PromoCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PromoCode(<{} chars>)", self.0.len())
+    }
+}
+
+impl TryFrom<String> for PromoCode {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, ParseError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<PromoCode> for String {
+    fn from(c: PromoCode) -> String {
+        c.0
+    }
+}
+
+/// Where a code is in its life. The only transitions are
+/// `Available -> Issued -> Redeemed` and `Available -> Retired`: an issued code never goes back
+/// to the pool, so a code a follower has seen is never handed to anybody else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeState {
+    /// In the pool, can be issued.
+    Available,
+    /// Handed to exactly one follower.
+    Issued,
+    /// Used at checkout, once.
+    Redeemed,
+    /// Taken out of the pool unissued (the campaign ended, or the seller withdrew it).
+    Retired,
+}
+
+impl CodeState {
+    /// Whether the lifecycle allows moving from `self` to `next`.
+    pub fn can_become(self, next: CodeState) -> bool {
+        matches!(
+            (self, next),
+            (Self::Available, Self::Issued) | (Self::Issued, Self::Redeemed) | (Self::Available, Self::Retired)
+        )
+    }
+
+    /// The state's name as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Issued => "issued",
+            Self::Redeemed => "redeemed",
+            Self::Retired => "retired",
+        }
+    }
+}
+
+/// The part of a campaign's pool a code sits in. An influencer with a quota has a lane holding
+/// exactly as many codes as the quota: issuing from the lane can then never exceed the quota, and
+/// no counter item sits on the claim path. Everyone else draws from the open lane; codes beyond
+/// the campaign's total cap wait in reserve and are never issued.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lane {
+    /// Shared by direct claims and influencers without a quota.
+    Open,
+    /// Reserved for one influencer's quota.
+    Influencer(InfluencerId),
+    /// Beyond the campaign's cap: never issued.
+    Reserve,
+}
+
+impl Lane {
+    /// The lane's key as stored (`~open`, `~reserve` or the influencer id; `~` cannot start an id).
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Open => "~open",
+            Self::Reserve => "~reserve",
+            Self::Influencer(id) => id.as_str(),
+        }
+    }
+
+    /// Parses a stored lane key.
+    pub fn from_key(key: &str) -> Result<Self, ParseError> {
+        match key {
+            "~open" => Ok(Self::Open),
+            "~reserve" => Ok(Self::Reserve),
+            other => InfluencerId::parse(other).map(Self::Influencer),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_normalised_to_upper_case() {
+        assert_eq!(PromoCode::parse("  7gm3-yyyyy3-zzzzzz ").unwrap().expose(), "7GM3-YYYYY3-ZZZZZZ");
+        assert!(PromoCode::parse("AB").is_err());
+        assert!(PromoCode::parse("AB CD").is_err());
+        assert!(PromoCode::parse("-ABCD").is_err());
+        assert!(PromoCode::parse("AB--CD").is_err());
+        assert!(PromoCode::parse("ÄBCD").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_the_code() {
+        let c = PromoCode::parse("SECRET-CODE").unwrap();
+        assert!(!format!("{c:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn only_forward_transitions_are_allowed() {
+        use CodeState::*;
+        assert!(Available.can_become(Issued));
+        assert!(Issued.can_become(Redeemed));
+        assert!(Available.can_become(Retired));
+        assert!(!Issued.can_become(Available));
+        assert!(!Issued.can_become(Retired));
+        assert!(!Redeemed.can_become(Issued));
+        assert!(!Retired.can_become(Available));
+    }
+
+    #[test]
+    fn lanes_round_trip_through_their_keys() {
+        for lane in [Lane::Open, Lane::Reserve, Lane::Influencer(InfluencerId::parse("alice").unwrap())] {
+            assert_eq!(Lane::from_key(lane.key()).unwrap(), lane);
+        }
+    }
+}

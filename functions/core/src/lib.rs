@@ -1,0 +1,21 @@
+//! The pure domain of the promo-code system: campaigns and their lifecycle, code pools and lanes,
+//! claims, redemptions and code-file parsing. Nothing here does I/O; the store and the handlers
+//! build on these types.
+
+pub mod campaign;
+pub mod code;
+pub mod error;
+pub mod generate;
+pub mod ids;
+pub mod import;
+pub mod influencer;
+pub mod outcome;
+pub mod time;
+
+pub use campaign::{Campaign, CampaignStatus, Caps, NewCampaign};
+pub use code::{CodeState, Lane, PromoCode};
+pub use error::ParseError;
+pub use ids::{CampaignId, Follower, InfluencerId, Platform, PlatformUserId};
+pub use influencer::Influencer;
+pub use outcome::{ClaimRefusal, Claimed, RedeemRefusal, Redeemed};
+pub use time::Timestamp;
