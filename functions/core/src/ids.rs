@@ -212,3 +212,24 @@ mod tests {
         assert!(Follower::parse("icq", "1").is_err());
     }
 }
+
+/// A shop's order reference for a redemption: 1..=128 printable ASCII characters. Redeeming the
+/// same code again with the same reference is an idempotent retry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OrderRef(String);
+
+impl OrderRef {
+    /// Parses an order reference.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = raw.trim();
+        if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            return Err(ParseError::new("order reference", "must be 1 to 128 printable ASCII characters"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The reference as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

@@ -15,7 +15,7 @@ pub mod time;
 pub use campaign::{Campaign, CampaignStatus, Caps, NewCampaign};
 pub use code::{CodeState, Lane, PromoCode};
 pub use error::ParseError;
-pub use ids::{CampaignId, Follower, InfluencerId, Platform, PlatformUserId};
+pub use ids::{CampaignId, Follower, InfluencerId, OrderRef, Platform, PlatformUserId};
 pub use influencer::Influencer;
 pub use outcome::{ClaimRefusal, Claimed, RedeemRefusal, Redeemed};
 pub use time::Timestamp;

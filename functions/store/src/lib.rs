@@ -1,1 +1,127 @@
-//! placeholder
+//! The one storage adapter: DynamoDB through `aws-sdk-dynamodb`, on AWS or on the embedded
+//! dynoxide engine. Every invariant of the product is enforced here by conditional writes.
+//!
+//! Layout: [`schema`] is the one table definition; [`items`] maps domain types to items;
+//! [`campaigns`], [`pool`], [`claim`], [`redeem`], [`expire`] and [`stats`] are the operations;
+//! [`audit`] re-checks every invariant from the table's records.
+
+pub mod audit;
+pub mod campaigns;
+pub mod claim;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod expire;
+pub mod items;
+pub mod metrics;
+pub mod pool;
+pub mod redeem;
+pub mod schema;
+pub mod stats;
+
+mod candidates;
+mod context;
+mod retry;
+
+pub use config::{Backend, StoreConfig};
+pub use error::StoreError;
+pub use metrics::{MetricsSnapshot, StoreMetrics};
+
+use aws_sdk_dynamodb::Client;
+use std::sync::Arc;
+
+/// A handle on the table. Cheap to clone; build it once per process and share it.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    table: String,
+    metrics: StoreMetrics,
+    contexts: context::ContextCache,
+    candidates: candidates::CandidateCache,
+    // Keeps the embedded engine alive as long as any handle is.
+    _engine: Option<engine::EmbeddedEngine>,
+}
+
+impl Store {
+    /// Wraps an SDK client and a table name.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self::build(client, table.into(), None)
+    }
+
+    fn build(client: Client, table: String, engine: Option<engine::EmbeddedEngine>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                table,
+                metrics: StoreMetrics::default(),
+                contexts: context::ContextCache::new(std::time::Duration::from_secs(2)),
+                candidates: candidates::CandidateCache::default(),
+                _engine: engine,
+            }),
+        }
+    }
+
+    /// A fresh in-memory embedded engine with the table created: what tests use.
+    pub async fn embedded_memory() -> Result<Self, StoreError> {
+        let engine = engine::EmbeddedEngine::memory().await?;
+        let store = Self::build(engine.client(), schema::DEFAULT_TABLE.to_owned(), Some(engine));
+        store.ensure_table().await?;
+        Ok(store)
+    }
+
+    /// The embedded engine on a SQLite file (created if missing), with the table created.
+    pub async fn embedded_file(path: &std::path::Path) -> Result<Self, StoreError> {
+        let engine = engine::EmbeddedEngine::file(path).await?;
+        let store = Self::build(engine.client(), schema::DEFAULT_TABLE.to_owned(), Some(engine));
+        store.ensure_table().await?;
+        Ok(store)
+    }
+
+    /// Connects as the configuration says: an AWS (or AWS-compatible) table, or the embedded
+    /// engine. The embedded engine's table is created on the spot; an AWS table is expected to
+    /// exist (`promo table create` or the SAM template make it).
+    pub async fn connect(config: &StoreConfig) -> Result<Self, StoreError> {
+        match &config.backend {
+            Backend::Embedded { path: None } => Self::embedded_memory().await,
+            Backend::Embedded { path: Some(path) } => Self::embedded_file(path).await,
+            Backend::Aws { table } => {
+                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .timeout_config(config::timeouts())
+                    .load()
+                    .await;
+                Ok(Self::new(Client::new(&sdk), table.clone()))
+            }
+        }
+    }
+
+    /// The SDK client.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The table name.
+    pub fn table(&self) -> &str {
+        &self.inner.table
+    }
+
+    /// Round trips and capacity units used so far by this handle.
+    pub fn metrics(&self) -> &StoreMetrics {
+        &self.inner.metrics
+    }
+
+    /// Sets how long campaign settings are cached per process (default 2 s). A pause or an
+    /// early end takes effect on claims within this time; scheduled ends are exact, because the
+    /// end time is part of every code's write condition.
+    pub fn set_context_ttl(&self, ttl: std::time::Duration) {
+        self.inner.contexts.set_ttl(ttl);
+    }
+
+    /// Creates the table from [`schema`] if it does not exist yet, and enables TTL.
+    pub async fn ensure_table(&self) -> Result<(), StoreError> {
+        schema::ensure_table(&self.inner.client, &self.inner.table).await
+    }
+}

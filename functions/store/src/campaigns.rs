@@ -1,0 +1,269 @@
+//! Campaigns and influencers: the seller's admin operations. None of these is on the claim path.
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::items::{
+    CODE_SK, CampaignItem, InfluencerItem, META, available_pk, campaign_pk, code_pk, influencer_sk, key, n,
+    pk_of, s, to_item,
+};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{Put, ReturnConsumedCapacity, TransactWriteItem, Update};
+use promo_core::{Campaign, CampaignId, CampaignStatus, CodeState, Influencer, InfluencerId, Lane, NewCampaign, PromoCode, Timestamp};
+
+/// How many codes one lane move writes per transaction (DynamoDB allows 100 items; one is the
+/// influencer item).
+const MOVE_BATCH: usize = 99;
+
+impl Store {
+    /// Creates a campaign; refuses an id that exists.
+    pub async fn create_campaign(&self, new: NewCampaign, now: Timestamp) -> Result<Campaign, StoreError> {
+        new.validate().map_err(|e| StoreError::Refused(e.to_string()))?;
+        let campaign = Campaign::create(new, now);
+        self.metrics().write();
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(&CampaignItem::new(campaign.clone()))?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(campaign),
+            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+                Err(StoreError::Refused(format!("campaign {} already exists", campaign.id)))
+            }
+            Err(e) => Err(StoreError::sdk("PutItem", e)),
+        }
+    }
+
+    /// A campaign, read fresh.
+    pub async fn get_campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
+        Ok(self.read_context(id).await?.map(|c| c.campaign))
+    }
+
+    /// A campaign's influencers, read fresh, sorted by id.
+    pub async fn list_influencers(&self, id: &CampaignId) -> Result<Vec<Influencer>, StoreError> {
+        let ctx = self.read_context(id).await?.ok_or_else(|| unknown(id))?;
+        let mut list: Vec<_> = ctx.influencers.into_values().collect();
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(list)
+    }
+
+    /// Every campaign, sorted by id.
+    pub async fn list_campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            self.metrics().read();
+            let page = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .index_name(crate::schema::GSI_LISTING)
+                .key_condition_expression("gsi2pk = :p")
+                .expression_attribute_values(":p", s(crate::items::CAMPAIGNS_PK))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::sdk("Query", e))?;
+            for item in page.items() {
+                // The index projects only some attributes: read each campaign whole.
+                if let Some(id) = pk_of(item).and_then(|pk| pk.strip_prefix("C#")) {
+                    let id = CampaignId::parse(id).map_err(StoreError::corrupt)?;
+                    if let Some(c) = self.get_campaign(&id).await? {
+                        out.push(c);
+                    }
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// Moves a campaign to `status` if its lifecycle allows it. Ending sets the end time to now
+    /// (if later), so every code's window check refuses further claims once the codes are
+    /// swept; run the expire sweep to retire them.
+    pub async fn set_campaign_status(&self, id: &CampaignId, status: CampaignStatus, now: Timestamp) -> Result<Campaign, StoreError> {
+        let current = self.get_campaign(id).await?.ok_or_else(|| unknown(id))?;
+        if current.status == status {
+            return Ok(current);
+        }
+        if !current.status.can_become(status) {
+            return Err(StoreError::Refused(format!(
+                "campaign {id} is {} and cannot become {}",
+                current.status.as_str(),
+                status.as_str()
+            )));
+        }
+        let mut update = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(campaign_pk(id), META)))
+            .condition_expression("#st = :from")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":from", s(current.status.as_str()))
+            .expression_attribute_values(":to", s(status.as_str()));
+        update = if status == CampaignStatus::Ended && now < current.ends_at {
+            update.update_expression("SET #st = :to, ends_at = :now").expression_attribute_values(":now", n(now.millis()))
+        } else {
+            update.update_expression("SET #st = :to")
+        };
+        self.metrics().write();
+        update.send().await.map_err(|e| {
+            if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) {
+                StoreError::Refused(format!("campaign {id} changed meanwhile; try again"))
+            } else {
+                StoreError::sdk("UpdateItem", e)
+            }
+        })?;
+        self.invalidate_context(id);
+        self.get_campaign(id).await?.ok_or_else(|| unknown(id))
+    }
+
+    /// Registers an influencer. With a quota, their lane is backed at once with codes from the
+    /// open lane (as many as are there); later imports fill what is missing first.
+    pub async fn add_influencer(
+        &self,
+        campaign: &CampaignId,
+        id: InfluencerId,
+        name: &str,
+        quota: Option<u32>,
+    ) -> Result<Influencer, StoreError> {
+        if id.is_direct() {
+            return Err(StoreError::Refused("`direct` is reserved for claims through no influencer".into()));
+        }
+        if quota == Some(0) {
+            return Err(StoreError::Refused("a quota must be at least 1 (leave it out for no quota)".into()));
+        }
+        if self.get_campaign(campaign).await?.is_none() {
+            return Err(unknown(campaign));
+        }
+        let influencer = Influencer { campaign: campaign.clone(), id, name: name.trim().to_owned(), quota, backed: 0 };
+        self.metrics().write();
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(to_item(&InfluencerItem::new(influencer.clone()))?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+                return Err(StoreError::Refused(format!("influencer {} already exists in {campaign}", influencer.id)));
+            }
+            Err(e) => return Err(StoreError::sdk("PutItem", e)),
+        }
+        self.invalidate_context(campaign);
+        if quota.is_some() {
+            self.back_lane(campaign, &influencer.id).await
+        } else {
+            Ok(influencer)
+        }
+    }
+
+    /// Moves available codes from the open lane into an influencer's lane until it backs the
+    /// quota or the open lane is empty. Each batch moves codes and raises `backed` in one
+    /// transaction, so `backed` always equals the codes placed in the lane.
+    pub async fn back_lane(&self, campaign: &CampaignId, id: &InfluencerId) -> Result<Influencer, StoreError> {
+        let target = Lane::Influencer(id.clone());
+        for _ in 0..10_000 {
+            let ctx = self.read_context(campaign).await?.ok_or_else(|| unknown(campaign))?;
+            let influencer = ctx.influencers.get(id).cloned().ok_or_else(|| StoreError::Refused(format!("unknown influencer {id}")))?;
+            let need = (influencer.unbacked() as usize).min(MOVE_BATCH);
+            if need == 0 {
+                return Ok(influencer);
+            }
+            let codes = self.open_codes(campaign, ctx.campaign.shards, need).await?;
+            if codes.is_empty() {
+                return Ok(influencer);
+            }
+            let mut tx = self.client().transact_write_items().return_consumed_capacity(ReturnConsumedCapacity::Total);
+            for (code, shard) in &codes {
+                let update = Update::builder()
+                    .table_name(self.table())
+                    .set_key(Some(key(code_pk(code), CODE_SK)))
+                    .update_expression("SET lane = :to, gsi1pk = :g")
+                    .condition_expression("code_state = :available AND lane = :from")
+                    .expression_attribute_values(":to", s(target.key()))
+                    .expression_attribute_values(":from", s(Lane::Open.key()))
+                    .expression_attribute_values(":available", s(CodeState::Available.as_str()))
+                    .expression_attribute_values(":g", s(available_pk(campaign, &target, *shard)))
+                    .build()
+                    .map_err(StoreError::build)?;
+                tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
+            }
+            let bump = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(key(campaign_pk(campaign), influencer_sk(id))))
+                .update_expression("SET backed = backed + :k")
+                .condition_expression("backed = :b")
+                .expression_attribute_values(":k", n(codes.len()))
+                .expression_attribute_values(":b", n(influencer.backed))
+                .build()
+                .map_err(StoreError::build)?;
+            tx = tx.transact_items(TransactWriteItem::builder().update(bump).build());
+            self.metrics().write();
+            match tx.send().await {
+                Ok(_) => {}
+                // A code was issued meanwhile, or another move raced: read again and redo.
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception()) => {
+                    crate::retry::backoff(1).await;
+                }
+                Err(e) => return Err(StoreError::sdk("TransactWriteItems", e)),
+            }
+            self.invalidate_context(campaign);
+            self.forget_candidates(campaign);
+        }
+        Err(StoreError::Refused("could not back the influencer's lane; try again".into()))
+    }
+
+    /// Up to `limit` available codes of the open lane, with their shards.
+    async fn open_codes(&self, campaign: &CampaignId, shards: u16, limit: usize) -> Result<Vec<(PromoCode, u16)>, StoreError> {
+        let mut out = Vec::new();
+        for shard in 0..shards.max(1) {
+            if out.len() >= limit {
+                break;
+            }
+            self.metrics().read();
+            let page = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .index_name(crate::schema::GSI_AVAILABLE)
+                .key_condition_expression("gsi1pk = :p")
+                .expression_attribute_values(":p", s(available_pk(campaign, &Lane::Open, shard)))
+                .limit((limit - out.len()) as i32)
+                .send()
+                .await
+                .map_err(|e| StoreError::sdk("Query", e))?;
+            for item in page.items() {
+                if let Some(code) = pk_of(item).and_then(|pk| pk.strip_prefix("K#")).and_then(|c| PromoCode::parse(c).ok()) {
+                    out.push((code, shard));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Builds a `Put` of an item (for transactions in other modules).
+    pub(crate) fn put_of(&self, item: crate::items::Item, condition: Option<&str>) -> Result<Put, StoreError> {
+        Put::builder()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .build()
+            .map_err(StoreError::build)
+    }
+}
+
+pub(crate) fn unknown(id: &CampaignId) -> StoreError {
+    StoreError::Refused(format!("unknown campaign {id}"))
+}

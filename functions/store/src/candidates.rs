@@ -1,0 +1,182 @@
+//! Picking a code to issue without a hot key: a random shard of the claimer's lane, and a small
+//! per-process stock of candidates read from the available index, so that most claims need no
+//! query at all. A candidate is only a guess; the claim's conditional write decides.
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::items::{available_pk, n, pk_of, s};
+use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
+use promo_core::{CampaignId, Lane, PromoCode, Timestamp};
+use rand::seq::SliceRandom;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How many candidates one query fetches.
+const PAGE: i32 = 32;
+/// How long a shard found empty is skipped before it is queried again.
+const EMPTY_FOR: Duration = Duration::from_millis(500);
+
+type ShardKey = (CampaignId, String, u16);
+
+#[derive(Default)]
+struct ShardStock {
+    codes: Vec<PromoCode>,
+    empty_until: Option<Instant>,
+}
+
+/// The per-process candidate stock of every lane shard.
+#[derive(Default)]
+pub(crate) struct CandidateCache {
+    shards: Mutex<HashMap<ShardKey, Arc<tokio::sync::Mutex<ShardStock>>>>,
+}
+
+impl CandidateCache {
+    fn shard(&self, key: ShardKey) -> Arc<tokio::sync::Mutex<ShardStock>> {
+        self.shards.lock().expect("candidate cache lock").entry(key).or_default().clone()
+    }
+
+    /// Forgets a campaign's stock (after an import or a lane change).
+    pub(crate) fn forget(&self, campaign: &CampaignId) {
+        self.shards.lock().expect("candidate cache lock").retain(|(c, _, _), _| c != campaign);
+    }
+}
+
+/// A candidate code and the shard it came from.
+pub(crate) struct Candidate {
+    pub(crate) code: PromoCode,
+    pub(crate) shard: u16,
+}
+
+impl Store {
+    /// A code from `lane` that looked available and released at `now`, or `None` when no shard
+    /// of the lane has one.
+    pub(crate) async fn pick_candidate(
+        &self,
+        campaign: &CampaignId,
+        shards: u16,
+        lane: &Lane,
+        now: Timestamp,
+    ) -> Result<Option<Candidate>, StoreError> {
+        let mut order: Vec<u16> = (0..shards.max(1)).collect();
+        order.shuffle(&mut rand::rng());
+        let mut busy = Vec::new();
+        // First pass: shards nobody else is refilling right now; a busy shard is not waited on
+        // while another may serve at once.
+        for &shard in &order {
+            let stock = self.inner.candidates.shard((campaign.clone(), lane.key().to_owned(), shard));
+            let Ok(mut guard) = stock.try_lock() else {
+                busy.push(shard);
+                continue;
+            };
+            if let Some(code) = self.take_from(&mut guard, campaign, lane, shard, now).await? {
+                return Ok(Some(Candidate { code, shard }));
+            }
+        }
+        for shard in busy {
+            let stock = self.inner.candidates.shard((campaign.clone(), lane.key().to_owned(), shard));
+            let mut guard = stock.lock().await;
+            if let Some(code) = self.take_from(&mut guard, campaign, lane, shard, now).await? {
+                return Ok(Some(Candidate { code, shard }));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn take_from(
+        &self,
+        stock: &mut ShardStock,
+        campaign: &CampaignId,
+        lane: &Lane,
+        shard: u16,
+        now: Timestamp,
+    ) -> Result<Option<PromoCode>, StoreError> {
+        if let Some(code) = stock.codes.pop() {
+            return Ok(Some(code));
+        }
+        if stock.empty_until.is_some_and(|t| Instant::now() < t) {
+            return Ok(None);
+        }
+        let mut codes = self.query_available(campaign, lane, shard, now).await?;
+        codes.shuffle(&mut rand::rng());
+        let first = codes.pop();
+        stock.codes = codes;
+        stock.empty_until = first.is_none().then(|| Instant::now() + EMPTY_FOR);
+        Ok(first)
+    }
+
+    async fn query_available(
+        &self,
+        campaign: &CampaignId,
+        lane: &Lane,
+        shard: u16,
+        now: Timestamp,
+    ) -> Result<Vec<PromoCode>, StoreError> {
+        self.metrics().read();
+        let out = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(crate::schema::GSI_AVAILABLE)
+            .key_condition_expression("gsi1pk = :p AND gsi1sk <= :now")
+            .expression_attribute_values(":p", s(available_pk(campaign, lane, shard)))
+            .expression_attribute_values(":now", n(now.millis()))
+            .limit(PAGE)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("Query", e))?;
+        self.metrics().read_capacity(out.consumed_capacity());
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|item| pk_of(item)?.strip_prefix("K#").and_then(|c| PromoCode::parse(c).ok()))
+            .collect())
+    }
+
+    /// Puts back a candidate that a claim did not use (it is still available).
+    pub(crate) async fn return_candidate(&self, campaign: &CampaignId, lane: &Lane, candidate: Candidate) {
+        let stock = self.inner.candidates.shard((campaign.clone(), lane.key().to_owned(), candidate.shard));
+        stock.lock().await.codes.push(candidate.code);
+    }
+
+    /// The earliest release time after `now` among the lane's codes, if any code is waiting.
+    pub(crate) async fn next_release(
+        &self,
+        campaign: &CampaignId,
+        shards: u16,
+        lane: &Lane,
+        now: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let mut next: Option<i64> = None;
+        for shard in 0..shards.max(1) {
+            self.metrics().read();
+            let out = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .index_name(crate::schema::GSI_AVAILABLE)
+                .key_condition_expression("gsi1pk = :p AND gsi1sk > :now")
+                .expression_attribute_values(":p", s(available_pk(campaign, lane, shard)))
+                .expression_attribute_values(":now", n(now.millis()))
+                .limit(1)
+                .send()
+                .await
+                .map_err(|e| StoreError::sdk("Query", e))?;
+            let at = out
+                .items()
+                .first()
+                .and_then(|i| i.get("gsi1sk"))
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse::<i64>().ok());
+            if let Some(at) = at {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+        }
+        Ok(next.map(Timestamp))
+    }
+
+    pub(crate) fn forget_candidates(&self, campaign: &CampaignId) {
+        self.inner.candidates.forget(campaign);
+    }
+}

@@ -1,0 +1,217 @@
+//! Issuing a code: one `TransactWriteItems` of the follower's claim item (put only if absent)
+//! and the code item (updated only if still available in the follower's lane, released, and the
+//! campaign's window still open). Neither invariant can break alone; no counter is touched.
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::items::{CLAIM_SK, CODE_SK, ClaimItem, CodeItem, claim_pk, code_pk, from_item, issued_pk, key, n, s, to_item};
+use crate::retry::{MAX_ATTEMPTS, backoff};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    Put, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use promo_core::{CampaignId, ClaimRefusal, Claimed, CodeState, Follower, InfluencerId, Lane, Timestamp};
+
+/// What a follower asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRequest {
+    /// The campaign.
+    pub campaign: CampaignId,
+    /// Who asks.
+    pub follower: Follower,
+    /// Through whom (`None` or `direct` for nobody).
+    pub influencer: Option<InfluencerId>,
+}
+
+/// A claim's outcome: the follower's code, or why there is none.
+pub type ClaimOutcome = Result<Claimed, ClaimRefusal>;
+
+enum Attempt {
+    Won(Claimed),
+    Repeat(Claimed),
+    CodeGone,
+    Closed,
+    Retry,
+}
+
+impl Store {
+    /// Hands `request.follower` one code of the campaign, or the code they already hold.
+    /// Safe to call any number of times, concurrently, and after a lost reply: a follower never
+    /// gets a second code, and a code never goes to a second follower.
+    pub async fn claim(&self, request: &ClaimRequest, now: Timestamp) -> Result<ClaimOutcome, StoreError> {
+        // The repeat path: one strongly consistent read. Someone who already holds a code gets it
+        // back even after the campaign ended or sold out.
+        if let Some(existing) = self.follower_claim(&request.campaign, &request.follower).await? {
+            return Ok(Ok(existing.claimed(false)));
+        }
+        let Some(ctx) = self.campaign_context(&request.campaign).await? else {
+            return Ok(Err(ClaimRefusal::UnknownCampaign));
+        };
+        if let Err(refusal) = ctx.campaign.check_open(now) {
+            return Ok(Err(refusal));
+        }
+        let influencer = request.influencer.clone().filter(|i| !i.is_direct());
+        let (lane, attribution) = match &influencer {
+            None => (Lane::Open, InfluencerId::direct()),
+            Some(id) => match ctx.influencers.get(id) {
+                Some(inf) => (inf.lane(), id.clone()),
+                None => return Ok(Err(ClaimRefusal::UnknownInfluencer)),
+            },
+        };
+        let campaign = &ctx.campaign;
+        let mut attempt = 0;
+        while attempt < MAX_ATTEMPTS {
+            attempt += 1;
+            let Some(candidate) = self.pick_candidate(&campaign.id, campaign.shards, &lane, now).await? else {
+                return Ok(Err(self.exhausted(&ctx, &lane, now).await?));
+            };
+            let claim = ClaimItem {
+                pk: claim_pk(&campaign.id, &request.follower),
+                sk: CLAIM_SK.to_owned(),
+                campaign: campaign.id.clone(),
+                follower: request.follower.clone(),
+                code: candidate.code.clone(),
+                influencer: attribution.clone(),
+                claimed_at: now,
+                redeem_until: campaign.redeem_until,
+            };
+            match self.try_issue(&claim, &lane, candidate.shard).await {
+                Ok(Attempt::Won(c)) => return Ok(Ok(c)),
+                Ok(Attempt::Repeat(c)) => {
+                    self.return_candidate(&campaign.id, &lane, candidate).await;
+                    return Ok(Ok(c));
+                }
+                Ok(Attempt::Closed) => return Ok(Err(ClaimRefusal::Ended)),
+                // Taken by someone else (or moved lanes): try another, at once.
+                Ok(Attempt::CodeGone) => {}
+                Ok(Attempt::Retry) => {
+                    self.return_candidate(&campaign.id, &lane, candidate).await;
+                    backoff(attempt).await;
+                }
+                Err(e) if e.is_retryable() => {
+                    // The write may have committed with its reply lost; the next attempt's claim
+                    // put then fails and returns the code this follower holds.
+                    tracing::warn!(error = %e, attempt, "claim attempt failed, retrying");
+                    self.return_candidate(&campaign.id, &lane, candidate).await;
+                    backoff(attempt).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Err(ClaimRefusal::Busy))
+    }
+
+    async fn try_issue(&self, claim: &ClaimItem, lane: &Lane, shard: u16) -> Result<Attempt, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(to_item(claim)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(StoreError::build)?;
+        let now = claim.claimed_at.millis();
+        let update = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(key(code_pk(&claim.code), CODE_SK)))
+            .update_expression(
+                "SET code_state = :issued, follower = :f, influencer = :i, claimed_at = :now, \
+                 gsi2pk = :g2pk, gsi2sk = :g2sk REMOVE gsi1pk, gsi1sk",
+            )
+            .condition_expression(
+                "code_state = :available AND campaign = :c AND lane = :lane AND release_at <= :now AND closes_at > :now",
+            )
+            .expression_attribute_values(":issued", s(CodeState::Issued.as_str()))
+            .expression_attribute_values(":available", s(CodeState::Available.as_str()))
+            .expression_attribute_values(":f", s(claim.follower.to_string()))
+            .expression_attribute_values(":i", s(claim.influencer.as_str()))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":c", s(claim.campaign.as_str()))
+            .expression_attribute_values(":lane", s(lane.key()))
+            .expression_attribute_values(":g2pk", s(issued_pk(&claim.campaign, &claim.influencer, shard)))
+            .expression_attribute_values(":g2sk", s(format!("{now:015}")))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(StoreError::build)?;
+        self.metrics().write();
+        let result = self
+            .client()
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        let err = match result {
+            Ok(out) => {
+                self.metrics().capacity(out.consumed_capacity());
+                return Ok(Attempt::Won(claim.clone().claimed(true)));
+            }
+            Err(err) => err,
+        };
+        let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error() else {
+            return Err(StoreError::sdk("TransactWriteItems", err));
+        };
+        let reasons = cancel.cancellation_reasons();
+        let code_of = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
+        if code_of(0) == "ConditionalCheckFailed" {
+            let old = reasons[0].item().cloned().unwrap_or_default();
+            if old.is_empty() {
+                // No ALL_OLD from this engine: read the claim instead.
+                return match self.follower_claim(&claim.campaign, &claim.follower).await? {
+                    Some(existing) => Ok(Attempt::Repeat(existing.claimed(false))),
+                    None => Ok(Attempt::Retry),
+                };
+            }
+            let existing: ClaimItem = from_item(old)?;
+            return Ok(Attempt::Repeat(existing.claimed(false)));
+        }
+        if code_of(1) == "ConditionalCheckFailed" {
+            if let Some(old) = reasons[1].item().filter(|i| !i.is_empty()) {
+                let code: CodeItem = from_item(old.clone())?;
+                if code.code_state == CodeState::Available && code.lane == lane.key() && code.closes_at.millis() <= now {
+                    return Ok(Attempt::Closed);
+                }
+            }
+            return Ok(Attempt::CodeGone);
+        }
+        // TransactionConflict, or any other transient reason: nothing was written.
+        Ok(Attempt::Retry)
+    }
+
+    async fn exhausted(
+        &self,
+        ctx: &crate::context::CampaignContext,
+        lane: &Lane,
+        now: Timestamp,
+    ) -> Result<ClaimRefusal, StoreError> {
+        let campaign = &ctx.campaign;
+        if let Some(next_release) = self.next_release(&campaign.id, campaign.shards, lane, now).await? {
+            if next_release < campaign.ends_at {
+                return Ok(ClaimRefusal::DripExhausted { next_release });
+            }
+        }
+        if let Lane::Influencer(id) = lane {
+            if ctx.influencers.get(id).is_some_and(|i| i.unbacked() == 0) {
+                return Ok(ClaimRefusal::QuotaReached);
+            }
+        }
+        Ok(ClaimRefusal::SoldOut)
+    }
+
+    /// The code a follower holds in a campaign, if any (one strongly consistent read).
+    pub async fn follower_claim(&self, campaign: &CampaignId, follower: &Follower) -> Result<Option<ClaimItem>, StoreError> {
+        self.metrics().read();
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key(claim_pk(campaign, follower), CLAIM_SK)))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("GetItem", e))?;
+        self.metrics().read_capacity(out.consumed_capacity());
+        out.item.map(from_item).transpose()
+    }
+}

@@ -1,0 +1,113 @@
+//! A per-process cache of each campaign's settings and influencers, read in one query. Claims
+//! read it instead of the campaign item, which would otherwise be a hot key on every claim.
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::items::{CampaignItem, InfluencerItem, campaign_pk, from_item, s, sk_of};
+use promo_core::{Campaign, CampaignId, Influencer, InfluencerId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A campaign with its influencers, as of one read.
+#[derive(Debug, Clone)]
+pub struct CampaignContext {
+    /// The campaign.
+    pub campaign: Campaign,
+    /// Its influencers by id.
+    pub influencers: HashMap<InfluencerId, Influencer>,
+    /// True once the expire sweep has finished with it.
+    pub swept: bool,
+}
+
+pub(crate) struct ContextCache {
+    ttl: Mutex<Duration>,
+    entries: Mutex<HashMap<CampaignId, (Instant, Arc<CampaignContext>)>>,
+}
+
+impl ContextCache {
+    pub(crate) fn new(ttl: Duration) -> Self {
+        Self { ttl: Mutex::new(ttl), entries: Mutex::new(HashMap::new()) }
+    }
+
+    pub(crate) fn set_ttl(&self, ttl: Duration) {
+        *self.ttl.lock().expect("context ttl lock") = ttl;
+        self.entries.lock().expect("context cache lock").clear();
+    }
+
+    fn get(&self, id: &CampaignId) -> Option<Arc<CampaignContext>> {
+        let ttl = *self.ttl.lock().expect("context ttl lock");
+        let entries = self.entries.lock().expect("context cache lock");
+        entries.get(id).filter(|(at, _)| at.elapsed() < ttl).map(|(_, ctx)| ctx.clone())
+    }
+
+    fn put(&self, id: CampaignId, ctx: Arc<CampaignContext>) {
+        self.entries.lock().expect("context cache lock").insert(id, (Instant::now(), ctx));
+    }
+
+    pub(crate) fn invalidate(&self, id: &CampaignId) {
+        self.entries.lock().expect("context cache lock").remove(id);
+    }
+}
+
+impl Store {
+    /// The campaign and its influencers, from the per-process cache or one strongly consistent
+    /// query. `None` for an unknown campaign.
+    pub async fn campaign_context(&self, id: &CampaignId) -> Result<Option<Arc<CampaignContext>>, StoreError> {
+        if let Some(ctx) = self.inner.contexts.get(id) {
+            return Ok(Some(ctx));
+        }
+        let ctx = self.read_context(id).await?.map(Arc::new);
+        if let Some(ctx) = &ctx {
+            self.inner.contexts.put(id.clone(), ctx.clone());
+        }
+        Ok(ctx)
+    }
+
+    /// Reads the campaign partition (campaign item and influencers), bypassing the cache.
+    pub async fn read_context(&self, id: &CampaignId) -> Result<Option<CampaignContext>, StoreError> {
+        let mut campaign = None;
+        let mut swept = false;
+        let mut influencers = HashMap::new();
+        let mut start = None;
+        loop {
+            self.metrics().read();
+            let out = self
+                .client()
+                .query()
+                .table_name(self.table())
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(campaign_pk(id)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| StoreError::sdk("Query", e))?;
+            self.metrics().read_capacity(out.consumed_capacity());
+            for item in out.items.unwrap_or_default() {
+                match sk_of(&item) {
+                    Some(crate::items::META) => {
+                        let c: CampaignItem = from_item(item)?;
+                        swept = c.swept;
+                        campaign = Some(c.campaign);
+                    }
+                    Some(sk) if sk.starts_with("I#") => {
+                        let i: InfluencerItem = from_item(item)?;
+                        influencers.insert(i.influencer.id.clone(), i.influencer);
+                    }
+                    _ => {}
+                }
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(campaign.map(|campaign| CampaignContext { campaign, influencers, swept }))
+    }
+
+    pub(crate) fn invalidate_context(&self, id: &CampaignId) {
+        self.inner.contexts.invalidate(id);
+    }
+}

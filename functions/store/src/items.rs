@@ -1,0 +1,235 @@
+//! Items as stored, their keys, and the mapping to and from DynamoDB attribute maps.
+
+use crate::error::StoreError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use promo_core::{Campaign, CampaignId, CodeState, Follower, Influencer, InfluencerId, Lane, PromoCode, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// An item as the SDK sees it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The sort key of one-item partitions.
+pub const META: &str = "META";
+
+/// Key of a campaign's partition (the campaign item and its influencers).
+pub fn campaign_pk(id: &CampaignId) -> String {
+    format!("C#{id}")
+}
+
+/// Sort key of an influencer item.
+pub fn influencer_sk(id: &InfluencerId) -> String {
+    format!("I#{id}")
+}
+
+/// Key of a code item. Codes are unique across every campaign of the table.
+pub fn code_pk(code: &PromoCode) -> String {
+    format!("K#{}", code.expose())
+}
+
+/// Sort key of a code item.
+pub const CODE_SK: &str = "K";
+
+/// Key of a follower's claim in a campaign: one item per (campaign, platform, user).
+pub fn claim_pk(campaign: &CampaignId, follower: &Follower) -> String {
+    format!("F#{campaign}#{}#{}", follower.platform, follower.user_id.as_str())
+}
+
+/// Sort key of a claim item.
+pub const CLAIM_SK: &str = "F";
+
+/// The available-index partition of one lane's shard.
+pub fn available_pk(campaign: &CampaignId, lane: &Lane, shard: u16) -> String {
+    format!("A#{campaign}#{}#{shard}", lane.key())
+}
+
+/// The listing-index partition of one influencer's issued codes in one shard.
+pub fn issued_pk(campaign: &CampaignId, influencer: &InfluencerId, shard: u16) -> String {
+    format!("S#{campaign}#{influencer}#{shard}")
+}
+
+/// The listing-index partition that lists campaigns.
+pub const CAMPAIGNS_PK: &str = "CAMPAIGNS";
+
+/// A key as an attribute map.
+pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(pk.into())),
+        ("sk".to_owned(), AttributeValue::S(sk.into())),
+    ])
+}
+
+/// Maps a value to an item.
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(StoreError::corrupt)
+}
+
+/// Maps an item to a value.
+pub fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(StoreError::corrupt)
+}
+
+/// A string attribute.
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+/// A number attribute.
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// The campaign item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CampaignItem {
+    /// `C#<campaign>`.
+    pub pk: String,
+    /// `META`.
+    pub sk: String,
+    /// `CAMPAIGNS`, to list campaigns.
+    pub gsi2pk: String,
+    /// The campaign id.
+    pub gsi2sk: String,
+    /// The campaign.
+    #[serde(flatten)]
+    pub campaign: Campaign,
+    /// True once the expire sweep has retired every code the campaign left unissued.
+    #[serde(default)]
+    pub swept: bool,
+}
+
+impl CampaignItem {
+    /// Wraps a campaign with its keys.
+    pub fn new(campaign: Campaign) -> Self {
+        Self {
+            pk: campaign_pk(&campaign.id),
+            sk: META.to_owned(),
+            gsi2pk: CAMPAIGNS_PK.to_owned(),
+            gsi2sk: campaign.id.to_string(),
+            campaign,
+            swept: false,
+        }
+    }
+}
+
+/// The influencer item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InfluencerItem {
+    /// `C#<campaign>`.
+    pub pk: String,
+    /// `I#<influencer>`.
+    pub sk: String,
+    /// The influencer.
+    #[serde(flatten)]
+    pub influencer: Influencer,
+}
+
+impl InfluencerItem {
+    /// Wraps an influencer with its keys.
+    pub fn new(influencer: Influencer) -> Self {
+        Self { pk: campaign_pk(&influencer.campaign), sk: influencer_sk(&influencer.id), influencer }
+    }
+}
+
+/// A code item: one per code, the code's whole life in one place.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeItem {
+    /// `K#<CODE>`.
+    pub pk: String,
+    /// `K`.
+    pub sk: String,
+    /// The code.
+    pub code: PromoCode,
+    /// Its campaign.
+    pub campaign: CampaignId,
+    /// Its state.
+    pub code_state: CodeState,
+    /// Its lane's key (see [`Lane::key`]).
+    pub lane: String,
+    /// Its pool shard.
+    pub shard: u16,
+    /// Its position in the campaign's pool (drip order).
+    pub seq: u32,
+    /// Not issued before this time (start, or the drip's day).
+    pub release_at: Timestamp,
+    /// Not issued at or after this time (the campaign's end).
+    pub closes_at: Timestamp,
+    /// Not redeemed at or after this time.
+    pub redeem_until: Timestamp,
+    /// The import that brought it, so that a re-run of the same file resumes.
+    pub import_id: String,
+    /// Available index partition, present only while available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    /// Available index sort key (release time), present only while available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<i64>,
+    /// Listing index partition, present once issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    /// Listing index sort key, present once issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+    /// The follower holding it (`platform:user`), once issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follower: Option<String>,
+    /// The attribution, once issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub influencer: Option<InfluencerId>,
+    /// When it was issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<Timestamp>,
+    /// When it was redeemed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeemed_at: Option<Timestamp>,
+    /// The order that redeemed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_ref: Option<String>,
+    /// When it was retired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<Timestamp>,
+}
+
+/// A follower's claim: which code they hold in a campaign.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClaimItem {
+    /// `F#<campaign>#<platform>#<user>`.
+    pub pk: String,
+    /// `F`.
+    pub sk: String,
+    /// The campaign.
+    pub campaign: CampaignId,
+    /// The follower.
+    pub follower: Follower,
+    /// The code they hold.
+    pub code: PromoCode,
+    /// The attribution.
+    pub influencer: InfluencerId,
+    /// When it was issued.
+    pub claimed_at: Timestamp,
+    /// Until when it can be redeemed.
+    pub redeem_until: Timestamp,
+}
+
+impl ClaimItem {
+    /// The claim as an outcome for the follower.
+    pub fn claimed(self, new: bool) -> promo_core::Claimed {
+        promo_core::Claimed {
+            code: self.code,
+            influencer: self.influencer,
+            claimed_at: self.claimed_at,
+            redeem_until: self.redeem_until,
+            new,
+        }
+    }
+}
+
+/// The item's `pk`, if it has one.
+pub fn pk_of(item: &Item) -> Option<&str> {
+    item.get("pk").and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+/// The item's `sk`, if it has one.
+pub fn sk_of(item: &Item) -> Option<&str> {
+    item.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str)
+}

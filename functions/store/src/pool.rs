@@ -1,0 +1,231 @@
+//! Code pools: importing codes into a campaign's lanes, all-or-nothing per checked file and
+//! resumable after a crash.
+
+use crate::Store;
+use crate::campaigns::unknown;
+use crate::error::StoreError;
+use crate::items::{CODE_SK, CodeItem, available_pk, campaign_pk, code_pk, from_item, influencer_sk, key, n, to_item, META};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem, Update};
+use promo_core::{CampaignId, CodeState, InfluencerId, Lane, PromoCode};
+use std::collections::HashMap;
+
+/// Codes per import transaction (DynamoDB's limit is 100 items; the rest is the campaign item
+/// and the influencer items whose lanes the batch fills).
+const IMPORT_BATCH: usize = 90;
+
+/// A code that is already in the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    /// Its index in the list that was checked.
+    pub index: usize,
+    /// True when it came from the same import into the same campaign: a re-run resumes past it.
+    pub same_import: bool,
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Codes written now.
+    pub imported: u32,
+    /// Codes per lane key written now.
+    pub lanes: HashMap<String, u32>,
+}
+
+impl Store {
+    /// Which of `codes` are already in the table (in any campaign), by index. Reads in batches of
+    /// 100 keys.
+    pub async fn existing_codes(&self, campaign: &CampaignId, import_id: &str, codes: &[PromoCode]) -> Result<Vec<Existing>, StoreError> {
+        let index: HashMap<String, usize> = codes.iter().enumerate().map(|(i, c)| (code_pk(c), i)).collect();
+        let mut found = Vec::new();
+        for chunk in codes.chunks(100) {
+            let mut keys = KeysAndAttributes::builder().projection_expression("pk, campaign, import_id");
+            for c in chunk {
+                keys = keys.keys(key(code_pk(c), CODE_SK));
+            }
+            let mut request = Some(HashMap::from([(self.table().to_owned(), keys.build().map_err(StoreError::build)?)]));
+            let mut tries = 0;
+            while let Some(req) = request.take().filter(|r| !r.is_empty()) {
+                tries += 1;
+                self.metrics().read();
+                let out = self
+                    .client()
+                    .batch_get_item()
+                    .set_request_items(Some(req))
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::sdk("BatchGetItem", e))?;
+                for item in out.responses.unwrap_or_default().into_values().flatten() {
+                    let get = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                    if let Some(i) = index.get(&get("pk")) {
+                        found.push(Existing { index: *i, same_import: get("campaign") == campaign.as_str() && get("import_id") == import_id });
+                    }
+                }
+                request = out.unprocessed_keys;
+                if tries > 1 {
+                    crate::retry::backoff(tries).await;
+                }
+            }
+        }
+        found.sort_by_key(|e| e.index);
+        Ok(found)
+    }
+
+    /// Writes `codes` (already checked: none in the table) into the campaign's pool. Each batch
+    /// puts its codes and raises the campaign's pool size (and the influencers' `backed`) in one
+    /// transaction, so the counters always equal the items. Lanes are filled in this order:
+    /// influencers whose quota is not yet backed, then the open lane up to the campaign's total
+    /// cap, then reserve. `progress` is called with the number written so far.
+    pub async fn import_codes(
+        &self,
+        campaign: &CampaignId,
+        import_id: &str,
+        codes: &[PromoCode],
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportSummary, StoreError> {
+        let mut summary = ImportSummary::default();
+        for chunk in codes.chunks(IMPORT_BATCH) {
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                match self.import_batch(campaign, import_id, chunk).await? {
+                    Some(lanes) => {
+                        for (lane, k) in lanes {
+                            *summary.lanes.entry(lane).or_default() += k;
+                        }
+                        summary.imported += chunk.len() as u32;
+                        break;
+                    }
+                    None if tries < 20 => crate::retry::backoff(tries).await,
+                    None => {
+                        return Err(StoreError::Refused(format!(
+                            "the import stopped after {} codes because the campaign kept changing, or a code \
+                             was imported elsewhere meanwhile; run the same import again to resume",
+                            summary.imported
+                        )));
+                    }
+                }
+            }
+            progress(u64::from(summary.imported));
+        }
+        self.invalidate_context(campaign);
+        self.forget_candidates(campaign);
+        Ok(summary)
+    }
+
+    /// One batch; `None` when the transaction was cancelled (a concurrent change) and should be
+    /// planned again.
+    async fn import_batch(&self, campaign_id: &CampaignId, import_id: &str, chunk: &[PromoCode]) -> Result<Option<HashMap<String, u32>>, StoreError> {
+        let ctx = self.read_context(campaign_id).await?.ok_or_else(|| unknown(campaign_id))?;
+        let campaign = &ctx.campaign;
+        let mut influencers: Vec<_> = ctx.influencers.values().filter(|i| i.unbacked() > 0).cloned().collect();
+        influencers.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut fills: HashMap<InfluencerId, u32> = HashMap::new();
+        let mut lanes: HashMap<String, u32> = HashMap::new();
+        let mut issuable = campaign.issuable;
+        let mut tx = self.client().transact_write_items().return_consumed_capacity(ReturnConsumedCapacity::Total);
+        for (i, code) in chunk.iter().enumerate() {
+            let room = campaign.caps.total.is_none_or(|cap| issuable < cap);
+            let lane = if !room {
+                Lane::Reserve
+            } else if let Some(inf) = influencers.iter().find(|inf| fills.get(&inf.id).copied().unwrap_or(0) < inf.unbacked()) {
+                *fills.entry(inf.id.clone()).or_default() += 1;
+                Lane::Influencer(inf.id.clone())
+            } else {
+                Lane::Open
+            };
+            let seq = if room { issuable } else { campaign.pool_size + i as u32 };
+            if room {
+                issuable += 1;
+            }
+            let shard = code.shard(campaign.shards);
+            let release_at = campaign.release_at(seq);
+            *lanes.entry(lane.key().to_owned()).or_default() += 1;
+            let item = CodeItem {
+                pk: code_pk(code),
+                sk: CODE_SK.to_owned(),
+                code: code.clone(),
+                campaign: campaign.id.clone(),
+                code_state: CodeState::Available,
+                lane: lane.key().to_owned(),
+                shard,
+                seq,
+                release_at,
+                closes_at: campaign.ends_at,
+                redeem_until: campaign.redeem_until,
+                import_id: import_id.to_owned(),
+                gsi1pk: Some(available_pk(&campaign.id, &lane, shard)),
+                gsi1sk: Some(release_at.millis()),
+                gsi2pk: None,
+                gsi2sk: None,
+                follower: None,
+                influencer: None,
+                claimed_at: None,
+                redeemed_at: None,
+                order_ref: None,
+                retired_at: None,
+            };
+            let put = self.put_of(to_item(&item)?, Some("attribute_not_exists(pk)"))?;
+            tx = tx.transact_items(TransactWriteItem::builder().put(put).build());
+        }
+        let bump = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(key(campaign_pk(campaign_id), META)))
+            .update_expression("SET pool_size = pool_size + :k, issuable = :issuable")
+            .condition_expression("pool_size = :size AND issuable = :was")
+            .expression_attribute_values(":k", n(chunk.len()))
+            .expression_attribute_values(":size", n(campaign.pool_size))
+            .expression_attribute_values(":issuable", n(issuable))
+            .expression_attribute_values(":was", n(campaign.issuable))
+            .build()
+            .map_err(StoreError::build)?;
+        tx = tx.transact_items(TransactWriteItem::builder().update(bump).build());
+        for (id, k) in &fills {
+            let backed = ctx.influencers.get(id).map_or(0, |i| i.backed);
+            let update = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(key(campaign_pk(campaign_id), influencer_sk(id))))
+                .update_expression("SET backed = backed + :k")
+                .condition_expression("backed = :b")
+                .expression_attribute_values(":k", n(k))
+                .expression_attribute_values(":b", n(backed))
+                .build()
+                .map_err(StoreError::build)?;
+            tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
+        }
+        self.metrics().write();
+        match tx.send().await {
+            Ok(out) => {
+                self.metrics().capacity(out.consumed_capacity());
+                Ok(Some(lanes))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception()) => Ok(None),
+            Err(e) => Err(StoreError::sdk("TransactWriteItems", e)),
+        }
+    }
+
+    /// A code's item, if the code is in any pool.
+    pub async fn get_code(&self, code: &PromoCode) -> Result<Option<CodeItem>, StoreError> {
+        self.metrics().read();
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key(code_pk(code), CODE_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("GetItem", e))?;
+        out.item.map(from_item).transpose()
+    }
+}
+
+/// A stable id for importing `bytes` into `campaign` (FNV-1a, hex): re-running the same file
+/// resumes instead of reporting its own codes as duplicates.
+pub fn import_id(campaign: &CampaignId, bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in campaign.as_str().bytes().chain([0u8]).chain(bytes.iter().copied()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}

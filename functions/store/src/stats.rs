@@ -1,0 +1,153 @@
+//! Per-campaign and per-influencer counts, derived from the records (the listing and available
+//! indexes), never from a counter on the claim path.
+
+use crate::Store;
+use crate::error::StoreError;
+use crate::items::{available_pk, issued_pk, s};
+use promo_core::{CampaignId, InfluencerId, Lane, Timestamp};
+use serde::Serialize;
+
+/// One attribution's numbers in a campaign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InfluencerStats {
+    /// The influencer (`direct` for no influencer).
+    pub influencer: InfluencerId,
+    /// The quota, if any.
+    pub quota: Option<u32>,
+    /// Codes issued through them.
+    pub claims: u32,
+    /// Of those, redeemed.
+    pub redemptions: u32,
+    /// Claims they can still bring: what is left of the quota, or of the open lane.
+    pub remaining: u32,
+}
+
+impl InfluencerStats {
+    /// Redemptions per claim, 0 when there are no claims.
+    pub fn conversion(&self) -> f64 {
+        if self.claims == 0 { 0.0 } else { f64::from(self.redemptions) / f64::from(self.claims) }
+    }
+}
+
+/// A campaign's numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CampaignStats {
+    /// The campaign.
+    pub campaign: CampaignId,
+    /// Codes in the pool, every lane and state.
+    pub pool_size: u32,
+    /// Codes that can be issued (under the total cap).
+    pub issuable: u32,
+    /// Available and released now, every issuable lane.
+    pub available_now: u32,
+    /// Available but released later (drip).
+    pub available_later: u32,
+    /// Codes issued.
+    pub claims: u32,
+    /// Codes redeemed.
+    pub redemptions: u32,
+    /// Per attribution, `direct` first, then influencers by id.
+    pub influencers: Vec<InfluencerStats>,
+}
+
+impl Store {
+    /// Counts a campaign's codes and claims from the indexes.
+    pub async fn campaign_stats(&self, id: &CampaignId, now: Timestamp) -> Result<CampaignStats, StoreError> {
+        let ctx = self.read_context(id).await?.ok_or_else(|| crate::campaigns::unknown(id))?;
+        let c = &ctx.campaign;
+        let open = self.count_available(id, &Lane::Open, c.shards, now).await?;
+        let mut ids: Vec<_> = ctx.influencers.keys().cloned().collect();
+        ids.sort();
+        ids.insert(0, InfluencerId::direct());
+        let mut rows = Vec::new();
+        let (mut now_total, mut later_total) = open;
+        for inf in ids {
+            let (claims, redemptions) = self.count_issued(id, &inf, c.shards).await?;
+            let quota = ctx.influencers.get(&inf).and_then(|i| i.quota);
+            let remaining = match quota {
+                Some(q) => {
+                    let (a, b) = self.count_available(id, &Lane::Influencer(inf.clone()), c.shards, now).await?;
+                    now_total += a;
+                    later_total += b;
+                    q.saturating_sub(claims).min(a + b)
+                }
+                None => open.0 + open.1,
+            };
+            rows.push(InfluencerStats { influencer: inf, quota, claims, redemptions, remaining });
+        }
+        Ok(CampaignStats {
+            campaign: id.clone(),
+            pool_size: c.pool_size,
+            issuable: c.issuable,
+            available_now: now_total,
+            available_later: later_total,
+            claims: rows.iter().map(|r| r.claims).sum(),
+            redemptions: rows.iter().map(|r| r.redemptions).sum(),
+            influencers: rows,
+        })
+    }
+
+    async fn count_issued(&self, id: &CampaignId, influencer: &InfluencerId, shards: u16) -> Result<(u32, u32), StoreError> {
+        let (mut claims, mut redeemed) = (0, 0);
+        for shard in 0..shards.max(1) {
+            let mut start = None;
+            loop {
+                self.metrics().read();
+                let out = self
+                    .client()
+                    .query()
+                    .table_name(self.table())
+                    .index_name(crate::schema::GSI_LISTING)
+                    .key_condition_expression("gsi2pk = :p")
+                    .expression_attribute_values(":p", s(issued_pk(id, influencer, shard)))
+                    .projection_expression("code_state")
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::sdk("Query", e))?;
+                for item in out.items() {
+                    claims += 1;
+                    if item.get("code_state").and_then(|v| v.as_s().ok()).is_some_and(|s| s == "redeemed") {
+                        redeemed += 1;
+                    }
+                }
+                start = out.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok((claims, redeemed))
+    }
+
+    /// (released now, released later) available codes of a lane.
+    async fn count_available(&self, id: &CampaignId, lane: &Lane, shards: u16, now: Timestamp) -> Result<(u32, u32), StoreError> {
+        let (mut ready, mut later) = (0, 0);
+        for shard in 0..shards.max(1) {
+            let mut start = None;
+            loop {
+                self.metrics().read();
+                let out = self
+                    .client()
+                    .query()
+                    .table_name(self.table())
+                    .index_name(crate::schema::GSI_AVAILABLE)
+                    .key_condition_expression("gsi1pk = :p")
+                    .expression_attribute_values(":p", s(available_pk(id, lane, shard)))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::sdk("Query", e))?;
+                for item in out.items() {
+                    let at = item.get("gsi1sk").and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+                    if at <= now.millis() { ready += 1 } else { later += 1 }
+                }
+                start = out.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok((ready, later))
+    }
+}
