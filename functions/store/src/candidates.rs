@@ -6,7 +6,7 @@ use crate::Store;
 use crate::error::StoreError;
 use crate::items::{available_pk, n, pk_of, s};
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
-use promo_core::{CampaignId, Lane, PromoCode, Timestamp};
+use promo_core::{CampaignId, ClaimRefusal, Lane, PromoCode, Timestamp};
 use rand::seq::SliceRandom;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,6 +29,9 @@ struct ShardStock {
 #[derive(Default)]
 pub(crate) struct CandidateCache {
     shards: Mutex<HashMap<ShardKey, Arc<tokio::sync::Mutex<ShardStock>>>>,
+    // A lane found empty answers its refusal from here for a moment, so that a sold-out
+    // campaign under a viral load costs no queries per refused claim.
+    exhausted: Mutex<HashMap<(CampaignId, String), (Instant, ClaimRefusal)>>,
 }
 
 impl CandidateCache {
@@ -39,6 +42,19 @@ impl CandidateCache {
     /// Forgets a campaign's stock (after an import or a lane change).
     pub(crate) fn forget(&self, campaign: &CampaignId) {
         self.shards.lock().expect("candidate cache lock").retain(|(c, _, _), _| c != campaign);
+        self.exhausted.lock().expect("candidate cache lock").retain(|(c, _), _| c != campaign);
+    }
+
+    pub(crate) fn exhausted(&self, campaign: &CampaignId, lane: &Lane) -> Option<ClaimRefusal> {
+        let map = self.exhausted.lock().expect("candidate cache lock");
+        map.get(&(campaign.clone(), lane.key().to_owned()))
+            .filter(|(until, _)| Instant::now() < *until)
+            .map(|(_, refusal)| refusal.clone())
+    }
+
+    pub(crate) fn set_exhausted(&self, campaign: &CampaignId, lane: &Lane, refusal: ClaimRefusal) {
+        let until = Instant::now() + EMPTY_FOR;
+        self.exhausted.lock().expect("candidate cache lock").insert((campaign.clone(), lane.key().to_owned()), (until, refusal));
     }
 }
 

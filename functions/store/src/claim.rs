@@ -59,11 +59,19 @@ impl Store {
             },
         };
         let campaign = &ctx.campaign;
+        if let Some(refusal) = self.inner.candidates.exhausted(&campaign.id, &lane) {
+            // A drip refusal is only cached until its release time.
+            if !matches!(refusal, ClaimRefusal::DripExhausted { next_release } if next_release <= now) {
+                return Ok(Err(refusal));
+            }
+        }
         let mut attempt = 0;
         while attempt < MAX_ATTEMPTS {
             attempt += 1;
             let Some(candidate) = self.pick_candidate(&campaign.id, campaign.shards, &lane, now).await? else {
-                return Ok(Err(self.exhausted(&ctx, &lane, now).await?));
+                let refusal = self.exhausted(&ctx, &lane, now).await?;
+                self.inner.candidates.set_exhausted(&campaign.id, &lane, refusal.clone());
+                return Ok(Err(refusal));
             };
             let claim = ClaimItem {
                 pk: claim_pk(&campaign.id, &request.follower),

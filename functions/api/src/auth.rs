@@ -1,0 +1,91 @@
+//! The seller's API key and its constant-time check.
+
+use crate::ApiError;
+use lambda_http::http::HeaderMap;
+use std::fmt;
+use subtle::ConstantTimeEq;
+
+/// The environment variable holding the API key.
+pub const API_KEY_ENV: &str = "PROMO_API_KEY";
+
+/// The request header carrying the API key.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// Why an API key could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiKeyError {
+    /// `PROMO_API_KEY` is not set (or not valid UTF-8).
+    #[error("{API_KEY_ENV} is not set")]
+    Missing,
+    /// The key is empty or only spaces.
+    #[error("the API key is empty")]
+    Empty,
+}
+
+/// The seller's API key. Its `Debug` form hides the key.
+#[derive(Clone)]
+pub struct ApiKey(Vec<u8>);
+
+impl ApiKey {
+    /// Wraps the seller's key (surrounding spaces are trimmed, as a pasted key often has them).
+    pub fn new(key: &str) -> Result<Self, ApiKeyError> {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(ApiKeyError::Empty);
+        }
+        Ok(Self(key.as_bytes().to_vec()))
+    }
+
+    /// Reads the key from `PROMO_API_KEY`.
+    pub fn from_env() -> Result<Self, ApiKeyError> {
+        let key = std::env::var(API_KEY_ENV).map_err(|_| ApiKeyError::Missing)?;
+        Self::new(&key)
+    }
+
+    /// Accepts a request whose `x-api-key` header equals the key, compared in constant time;
+    /// refuses a missing or wrong key with [`ApiError::Unauthorized`].
+    pub fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let Some(given) = headers.get(API_KEY_HEADER) else {
+            return Err(ApiError::Unauthorized);
+        };
+        let given = given.as_bytes().trim_ascii();
+        if bool::from(given.ct_eq(&self.0)) { Ok(()) } else { Err(ApiError::Unauthorized) }
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<hidden>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http::HeaderValue;
+
+    fn headers(key: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(k) = key {
+            h.insert(API_KEY_HEADER, HeaderValue::from_str(k).expect("header value"));
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_exact_key_passes() {
+        let key = ApiKey::new(" secret-key ").expect("key");
+        assert!(key.check(&headers(Some("secret-key"))).is_ok());
+        assert!(matches!(key.check(&headers(None)), Err(ApiError::Unauthorized)));
+        assert!(matches!(key.check(&headers(Some("secret-kez"))), Err(ApiError::Unauthorized)));
+        assert!(matches!(key.check(&headers(Some("secret"))), Err(ApiError::Unauthorized)));
+        assert!(matches!(key.check(&headers(Some(""))), Err(ApiError::Unauthorized)));
+    }
+
+    #[test]
+    fn empty_keys_are_refused_and_never_shown() {
+        assert_eq!(ApiKey::new("  ").err(), Some(ApiKeyError::Empty));
+        let key = ApiKey::new("secret-key").expect("key");
+        assert!(!format!("{key:?}").contains("secret"));
+    }
+}

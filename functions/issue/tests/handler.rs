@@ -1,0 +1,127 @@
+//! The claim handler against the embedded engine, called directly.
+
+mod common;
+
+use common::{KEY, campaign_with_codes, read, request};
+use promo_api::ApiKey;
+use promo_core::{CampaignId, Follower};
+use promo_issue::IssueService;
+use promo_store::Store;
+use serde_json::{Value, json};
+
+async fn setup(codes: usize) -> (Store, IssueService, CampaignId) {
+    let store = Store::embedded_memory().await.expect("embedded engine");
+    let id = campaign_with_codes(&store, "spring", codes).await;
+    let svc = IssueService::new(store.clone(), ApiKey::new(KEY).expect("key"));
+    (store, svc, id)
+}
+
+async fn claim(svc: &IssueService, path: &str, key: Option<&str>, body: impl ToString) -> (u16, Value) {
+    read(svc.handle(request("POST", path, key, body.to_string())).await)
+}
+
+const PATH: &str = "/v1/campaigns/spring/claims";
+
+fn body(user: &str) -> Value {
+    json!({"platform": "telegram", "user_id": user})
+}
+
+#[tokio::test]
+async fn a_follower_gets_a_code_then_the_same_code_again() {
+    let (_store, svc, _) = setup(5).await;
+    let (status, first) = claim(&svc, PATH, Some(KEY), body("111")).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["new"], true);
+    assert_eq!(first["influencer"], "direct");
+    assert!(first["code"].as_str().is_some_and(|c| c.starts_with("PC-")));
+    assert!(first["redeem_until"].as_i64() > first["claimed_at"].as_i64());
+
+    let (status, again) = claim(&svc, PATH, Some(KEY), body("111")).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["new"], false);
+    assert_eq!(again["code"], first["code"]);
+
+    // Numeric ids as JSON numbers, and an API Gateway stage prefix, work too.
+    let (status, numeric) = claim(&svc, "/prod/v1/campaigns/spring/claims", Some(KEY), json!({"platform": "telegram", "user_id": 111})).await;
+    assert_eq!(status, 200, "{numeric}");
+    assert_eq!(numeric["code"], first["code"]);
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_key_is_refused_and_writes_nothing() {
+    let (store, svc, id) = setup(5).await;
+    for key in [None, Some("wrong-key")] {
+        let (status, resp) = claim(&svc, PATH, key, body("222")).await;
+        assert_eq!(status, 401);
+        assert_eq!(resp["error"]["reason"], "unauthorized");
+    }
+    let follower = Follower::parse("telegram", "222").expect("follower");
+    assert!(store.follower_claim(&id, &follower).await.expect("read").is_none());
+}
+
+#[tokio::test]
+async fn bad_bodies_are_refused_with_400() {
+    let (_store, svc, _) = setup(5).await;
+    let cases = [
+        ("{not json", "invalid_json"),
+        (r#"{"platform":"telegram","user_id":"1","extra":true}"#, "bad_request"),
+        (r#"{"platform":"telegram"}"#, "bad_request"),
+        (r#"{"platform":"icq","user_id":"1"}"#, "invalid_field"),
+        (r#"{"platform":"telegram","user_id":"abc"}"#, "invalid_field"),
+        (r#"{"platform":"web","user_id":"a b"}"#, "invalid_field"),
+        (r#"{"platform":"web","user_id":"u1","influencer":"Bad Id"}"#, "invalid_field"),
+    ];
+    for (raw, reason) in cases {
+        let (status, resp) = claim(&svc, PATH, Some(KEY), raw).await;
+        assert_eq!((status, resp["error"]["reason"].as_str()), (400, Some(reason)), "{raw}: {resp}");
+    }
+    let (_, resp) = claim(&svc, PATH, Some(KEY), r#"{"platform":"icq","user_id":"1"}"#).await;
+    assert_eq!(resp["error"]["field"], "platform");
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_and_other_media_types_415() {
+    let (_store, svc, _) = setup(5).await;
+    let big = json!({"platform": "web", "user_id": "x".repeat(70 * 1024)});
+    assert_eq!(claim(&svc, PATH, Some(KEY), big).await.0, 413);
+
+    let req = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(PATH)
+        .header("x-api-key", KEY)
+        .header("content-type", "text/plain")
+        .body(lambda_http::Body::from(body("1").to_string()))
+        .expect("request");
+    assert_eq!(read(svc.handle(req).await).0, 415);
+}
+
+#[tokio::test]
+async fn routes_methods_and_campaigns_are_checked() {
+    let (_store, svc, _) = setup(5).await;
+    let resp = svc.handle(request("GET", PATH, Some(KEY), "")).await;
+    assert_eq!(resp.headers()["allow"], "POST");
+    let (status, err) = read(resp);
+    assert_eq!((status, err["error"]["reason"].as_str()), (405, Some("method_not_allowed")));
+
+    let (status, err) = claim(&svc, "/v1/campaigns/spring/claim", Some(KEY), body("1")).await;
+    assert_eq!((status, err["error"]["reason"].as_str()), (404, Some("not_found")));
+
+    let (status, err) = claim(&svc, "/v1/campaigns/autumn/claims", Some(KEY), body("1")).await;
+    assert_eq!((status, err["error"]["reason"].as_str()), (404, Some("unknown_campaign")));
+
+    let (status, err) = claim(&svc, "/v1/campaigns/Bad%20Id/claims", Some(KEY), body("1")).await;
+    assert_eq!((status, err["error"]["reason"].as_str()), (400, Some("invalid_field")));
+
+    let unknown_influencer = json!({"platform": "web", "user_id": "u1", "influencer": "nobody"});
+    let (status, err) = claim(&svc, PATH, Some(KEY), unknown_influencer).await;
+    assert_eq!((status, err["error"]["reason"].as_str()), (404, Some("unknown_influencer")));
+}
+
+#[tokio::test]
+async fn a_sold_out_campaign_answers_409() {
+    let (_store, svc, _) = setup(1).await;
+    assert_eq!(claim(&svc, PATH, Some(KEY), body("1")).await.0, 201);
+    let (status, err) = claim(&svc, PATH, Some(KEY), body("2")).await;
+    assert_eq!((status, err["error"]["reason"].as_str()), (409, Some("sold_out")), "{err}");
+    assert_eq!(err["error"]["message"], "all codes have been claimed");
+}

@@ -1,0 +1,209 @@
+//! The command line: clap types only.
+
+use clap::{Args, Parser, Subcommand};
+use promo_core::{CampaignId, InfluencerId};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// `promo`: run promo-code campaigns from one machine or against a DynamoDB table.
+#[derive(Debug, Parser)]
+#[command(name = "promo", version, about)]
+pub struct Cli {
+    /// The embedded engine's data file (`:memory:` for none). Ignored when PROMO_TABLE names a
+    /// DynamoDB table.
+    #[arg(long, global = true, env = "PROMO_DATA", default_value = promo_store::config::DEFAULT_DATA_FILE)]
+    pub data: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a viral campaign end to end on a fresh in-memory store and check every invariant.
+    Demo(DemoArgs),
+    /// Serve the claim and redemption API over HTTP with the same handlers as on Lambda.
+    Serve(ServeArgs),
+    /// Create, list, show and change campaigns.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+    /// Import or generate promo codes.
+    #[command(subcommand)]
+    Codes(CodesCommand),
+    /// Register and list influencers.
+    #[command(subcommand)]
+    Influencer(InfluencerCommand),
+    /// A campaign's numbers per influencer.
+    Stats(StatsArgs),
+    /// Manage the DynamoDB table.
+    #[command(subcommand)]
+    Table(TableCommand),
+}
+
+/// `promo demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Simulated followers (more than codes, so the pool sells out).
+    #[arg(long, default_value_t = 5000)]
+    pub followers: u32,
+    /// Codes in the sample file.
+    #[arg(long, default_value_t = 1000)]
+    pub codes: u32,
+    /// Claims in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Seed for the simulation (random when left out).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `promo serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PROMO_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// The API key clients send in `x-api-key`.
+    #[arg(long, env = "PROMO_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+}
+
+/// `promo campaign ...`.
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Create a campaign.
+    Create(CreateCampaignArgs),
+    /// List every campaign.
+    List,
+    /// Show one campaign.
+    Show {
+        /// The campaign.
+        id: CampaignId,
+    },
+    /// Pause claims.
+    Pause {
+        /// The campaign.
+        id: CampaignId,
+    },
+    /// Resume claims (also activates a draft).
+    Resume {
+        /// The campaign.
+        id: CampaignId,
+    },
+    /// End the campaign for good; run the expire sweep (or `serve`) to retire unissued codes.
+    End {
+        /// The campaign.
+        id: CampaignId,
+    },
+}
+
+/// `promo campaign create`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("end").required(true).args(["ends", "days"]))]
+pub struct CreateCampaignArgs {
+    /// The campaign's id (a-z, 0-9, '-', '_').
+    pub id: CampaignId,
+    /// A name for people.
+    #[arg(long)]
+    pub name: String,
+    /// The product, e.g. an Amazon ASIN.
+    #[arg(long)]
+    pub product: String,
+    /// The discount as shown to followers, e.g. "20% off".
+    #[arg(long)]
+    pub discount: String,
+    /// When claims open: RFC 3339 or `now`.
+    #[arg(long, default_value = "now")]
+    pub starts: String,
+    /// When claims close: RFC 3339.
+    #[arg(long)]
+    pub ends: Option<String>,
+    /// Or: claims close this many days after the start.
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// At most this many codes issued in the whole campaign.
+    #[arg(long)]
+    pub cap: Option<u32>,
+    /// At most this many codes released per day.
+    #[arg(long)]
+    pub daily_drip: Option<u32>,
+    /// Pool shards (1..=256).
+    #[arg(long, default_value_t = 16)]
+    pub shards: u16,
+    /// Create as a draft instead of active.
+    #[arg(long)]
+    pub draft: bool,
+}
+
+/// `promo codes ...`.
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// Import a code file (Amazon text download or CSV with a code column).
+    Import {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The file; `.csv` is read as CSV, anything else as one code per line.
+        file: PathBuf,
+        /// Import the good lines even if some lines are bad.
+        #[arg(long)]
+        skip_bad: bool,
+    },
+    /// Generate random codes straight into the pool.
+    Generate {
+        /// The campaign.
+        campaign: CampaignId,
+        /// How many codes.
+        #[arg(long)]
+        count: u32,
+        /// Groups per code.
+        #[arg(long, default_value_t = 3)]
+        groups: usize,
+        /// Characters per group.
+        #[arg(long, default_value_t = 5)]
+        group_len: usize,
+    },
+}
+
+/// `promo influencer ...`.
+#[derive(Debug, Subcommand)]
+pub enum InfluencerCommand {
+    /// Register an influencer; with a quota, codes are reserved for them.
+    Add {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The influencer's id (a-z, 0-9, '-', '_').
+        id: InfluencerId,
+        /// A name for people.
+        #[arg(long)]
+        name: String,
+        /// Codes reserved for this influencer's followers.
+        #[arg(long)]
+        quota: Option<u32>,
+    },
+    /// List a campaign's influencers.
+    List {
+        /// The campaign.
+        campaign: CampaignId,
+    },
+}
+
+/// `promo stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The campaign.
+    pub campaign: CampaignId,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `promo table ...`.
+#[derive(Debug, Subcommand)]
+pub enum TableCommand {
+    /// Create the table if it does not exist.
+    Create,
+}
