@@ -2,11 +2,46 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// Targets that log request and response bodies (which carry codes and order references) at
+/// debug and trace level. They are capped at `info` whatever `RUST_LOG` asks for.
+const BODY_LOGGING_TARGETS: &[&str] = &[
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http",
+    "aws_smithy_http_client",
+    "aws_sdk_dynamodb",
+    "aws_config",
+    "aws_sigv4",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "reqwest",
+    "lambda_runtime",
+    "lambda_runtime_api_client",
+    "lambda_http",
+    "dynoxide",
+    "tower_http",
+];
+
+/// The log filter: `directives` (e.g. from `RUST_LOG`, default `info`), with every target that
+/// could log a code, a key or a body capped at `info`.
+pub fn log_filter(directives: Option<&str>) -> EnvFilter {
+    let mut filter = directives
+        .and_then(|d| EnvFilter::try_new(d).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    for target in BODY_LOGGING_TARGETS {
+        if let Ok(directive) = format!("{target}=info").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
+
 /// Installs the global subscriber: JSON lines on Lambda (`AWS_LAMBDA_FUNCTION_NAME` set), compact
-/// text otherwise, both on stderr, filtered by `RUST_LOG` (default `info`). Calling it again is
+/// text otherwise, both on stderr, filtered by [`log_filter`] over `RUST_LOG`. Calling it again is
 /// harmless: the first subscriber stays.
 pub fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // An error only means a subscriber is already installed.
     let _ = if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
@@ -23,5 +58,12 @@ mod tests {
         super::init_tracing();
         super::init_tracing();
         tracing::info!("logged once the subscriber is up");
+    }
+
+    #[test]
+    fn body_logging_targets_stay_capped_even_at_trace() {
+        let filter = super::log_filter(Some("trace")).to_string();
+        assert!(filter.contains("aws_smithy_runtime=info"), "{filter}");
+        assert!(filter.contains("trace"), "{filter}");
     }
 }

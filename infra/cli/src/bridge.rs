@@ -4,25 +4,43 @@
 use axum::body::Body as AxumBody;
 use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use bytes::BytesMut;
+use http_body_util::BodyExt;
+use std::time::Duration;
 use lambda_http::Body as LambdaBody;
 
 /// The largest request body the server reads: 1 MiB.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// Reads an axum request's body (at most [`MAX_BODY`]) into a `lambda_http::Request`; a larger
-/// body is answered 413 before any handler runs.
+/// An oversized body up to this size is read and thrown away before answering 413, so that a
+/// client still sending it sees the answer rather than a reset connection; beyond it the
+/// connection is simply closed.
+const DRAIN_LIMIT: usize = 8 * MAX_BODY;
+
+/// Reads an axum request's body (at most [`MAX_BODY`] kept) into a `lambda_http::Request`; a
+/// larger body is answered 413 before any handler runs.
 pub async fn to_lambda(req: Request<AxumBody>) -> Result<lambda_http::Request, Response> {
-    let (parts, body) = req.into_parts();
+    let (parts, mut body) = req.into_parts();
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        if declared.is_some_and(|n| n <= DRAIN_LIMIT as u64) {
+            drain(body, 0).await;
+        }
         return Err(too_large());
     }
-    let bytes = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
-        Err(_) => return Err(error(StatusCode::BAD_REQUEST, "bad_request", "the body could not be read")),
-    };
+    let mut bytes = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(error(StatusCode::BAD_REQUEST, "bad_request", "the body could not be read"));
+        };
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > MAX_BODY {
+                drain(body, bytes.len() + data.len()).await;
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
     let body = if bytes.is_empty() {
         LambdaBody::Empty
     } else {
@@ -32,6 +50,19 @@ pub async fn to_lambda(req: Request<AxumBody>) -> Result<lambda_http::Request, R
         }
     };
     Ok(lambda_http::Request::from_parts(parts, body))
+}
+
+/// Reads and discards the rest of a body, up to [`DRAIN_LIMIT`] and for at most 5 seconds.
+async fn drain(mut body: AxumBody, mut seen: usize) {
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while seen <= DRAIN_LIMIT {
+            match body.frame().await {
+                Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |d| d.len()),
+                _ => break,
+            }
+        }
+    })
+    .await;
 }
 
 /// Turns a handler's `lambda_http` response into an axum response.

@@ -89,6 +89,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     let claim_cost = store.metrics().snapshot().since(&before);
 
     let (holders, mut violations) = check_asks(&asks);
+    let repeats = asks.len() - crowd.len();
+    let refused = |r: &str| asks.iter().filter(|a| a.answer.as_ref().err().is_some_and(|e| e == r)).count();
+    println!(
+        "claims: {} followers asked {} times ({repeats} repeats); {} got a code, {} refused sold_out, {} quota_reached",
+        crowd.len(),
+        asks.len(),
+        holders.len(),
+        refused("sold_out"),
+        refused("quota_reached")
+    );
     let mut issued: Vec<(usize, String)> = holders.iter().map(|(f, c)| (*f, c.clone())).collect();
     issued.sort();
     issued.shuffle(&mut rng);
@@ -279,13 +289,16 @@ fn print_performance(asks: &[Ask], took: Duration, cost: &MetricsSnapshot, new_c
         pct(0.50).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3
     );
-    let per_ask = cost.round_trips as f64 / asks.len().max(1) as f64;
+    let requests = asks.len().max(1) as f64;
     let new = f64::from(new_claims.max(1));
-    let (wcu, rcu) = (cost.write_units / new, cost.read_units / new);
-    let dollars = (cost.write_units * WRITE_PRICE + cost.read_units * READ_PRICE) / new;
+    // Refusals and repeats cost reads too, so reads are counted per request, writes per new code.
+    let dollars_per_million = (cost.write_units * WRITE_PRICE + cost.read_units * READ_PRICE) / new;
     println!(
-        "DynamoDB cost: {per_ask:.2} round trips per claim request; {wcu:.2} write units and {rcu:.2} read units per new claim \
-         = ${:.2} per million claims on demand",
-        dollars
+        "DynamoDB cost: {:.2} round trips and {:.2} read units per claim request, {:.2} write units per new claim; \
+         ${:.2} per million codes issued (on-demand prices, refusals and repeats included)",
+        cost.round_trips as f64 / requests,
+        cost.read_units / requests,
+        cost.write_units / new,
+        dollars_per_million
     );
 }
