@@ -49,7 +49,11 @@ impl ApiKey {
             return Err(ApiError::Unauthorized);
         };
         let given = given.as_bytes().trim_ascii();
-        if bool::from(given.ct_eq(&self.0)) { Ok(()) } else { Err(ApiError::Unauthorized) }
+        if bool::from(given.ct_eq(&self.0)) {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthorized)
+        }
     }
 }
 
@@ -67,7 +71,10 @@ mod tests {
     fn headers(key: Option<&str>) -> HeaderMap {
         let mut h = HeaderMap::new();
         if let Some(k) = key {
-            h.insert(API_KEY_HEADER, HeaderValue::from_str(k).expect("header value"));
+            h.insert(
+                API_KEY_HEADER,
+                HeaderValue::from_str(k).expect("header value"),
+            );
         }
         h
     }
@@ -76,10 +83,22 @@ mod tests {
     fn only_the_exact_key_passes() {
         let key = ApiKey::new(" secret-key ").expect("key");
         assert!(key.check(&headers(Some("secret-key"))).is_ok());
-        assert!(matches!(key.check(&headers(None)), Err(ApiError::Unauthorized)));
-        assert!(matches!(key.check(&headers(Some("secret-kez"))), Err(ApiError::Unauthorized)));
-        assert!(matches!(key.check(&headers(Some("secret"))), Err(ApiError::Unauthorized)));
-        assert!(matches!(key.check(&headers(Some(""))), Err(ApiError::Unauthorized)));
+        assert!(matches!(
+            key.check(&headers(None)),
+            Err(ApiError::Unauthorized)
+        ));
+        assert!(matches!(
+            key.check(&headers(Some("secret-kez"))),
+            Err(ApiError::Unauthorized)
+        ));
+        assert!(matches!(
+            key.check(&headers(Some("secret"))),
+            Err(ApiError::Unauthorized)
+        ));
+        assert!(matches!(
+            key.check(&headers(Some(""))),
+            Err(ApiError::Unauthorized)
+        ));
     }
 
     #[test]

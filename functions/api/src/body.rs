@@ -11,18 +11,21 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A JSON response with `status`. Responses may carry a code, so none is ever cached.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> crate::Response {
-    let (status, bytes) = match serde_json::to_vec(body) {
-        Ok(bytes) => (status, bytes),
+    let (status, text) = match serde_json::to_string(body) {
+        Ok(text) => (status, text),
         Err(err) => {
             tracing::error!(error = %err, "serializing a response failed");
-            let fallback = br#"{"error":{"reason":"internal","message":"internal error"}}"#;
-            (StatusCode::INTERNAL_SERVER_ERROR, fallback.to_vec())
+            let fallback = r#"{"error":{"reason":"internal","message":"internal error"}}"#;
+            (StatusCode::INTERNAL_SERVER_ERROR, fallback.to_owned())
         }
     };
-    let mut response = lambda_http::Response::new(Body::Text(String::from_utf8_lossy(&bytes).into_owned()));
+    let mut response = lambda_http::Response::new(Body::Text(text));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -31,10 +34,12 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> crate::Respon
 /// fine), a body over [`MAX_BODY_BYTES`] (413), text that is not JSON (400 `invalid_json`) and
 /// JSON of the wrong shape (400 `bad_request`).
 pub fn parse_json_body<T: DeserializeOwned>(req: &crate::Request) -> Result<T, ApiError> {
-    if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
-        if !is_json(ct) {
-            return Err(ApiError::UnsupportedMediaType);
-        }
+    if req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| !is_json(ct))
+    {
+        return Err(ApiError::UnsupportedMediaType);
     }
     let bytes: &[u8] = req.body();
     if bytes.len() > MAX_BODY_BYTES {
@@ -49,8 +54,14 @@ pub fn parse_json_body<T: DeserializeOwned>(req: &crate::Request) -> Result<T, A
 /// `application/json`, or any `+json` type, with or without parameters.
 fn is_json(ct: &HeaderValue) -> bool {
     let Ok(ct) = ct.to_str() else { return false };
-    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 // serde's message without " at line 1 column 23": the position means nothing to a client.
@@ -89,20 +100,41 @@ mod tests {
     #[test]
     fn accepts_json_with_or_without_content_type() {
         assert!(parse(&req(None, r#"{"a":"x"}"#)).is_ok());
-        assert!(parse(&req(Some("application/json; charset=utf-8"), r#"{"a":"x"}"#)).is_ok());
+        assert!(
+            parse(&req(
+                Some("application/json; charset=utf-8"),
+                r#"{"a":"x"}"#
+            ))
+            .is_ok()
+        );
         assert!(parse(&req(Some("application/merge-patch+json"), r#"{"a":"x"}"#)).is_ok());
     }
 
     #[test]
     fn refuses_what_is_not_json_of_the_right_shape() {
-        assert_eq!(parse(&req(Some("text/plain"), r#"{"a":"x"}"#)).unwrap_err(), ApiError::UnsupportedMediaType);
-        assert_eq!(parse(&req(None, "{")).unwrap_err(), ApiError::InvalidJson);
-        assert_eq!(parse(&req(None, "")).unwrap_err(), ApiError::InvalidJson);
-        let unknown = parse(&req(None, r#"{"a":"x","b":1}"#)).unwrap_err();
+        assert_eq!(
+            parse(&req(Some("text/plain"), r#"{"a":"x"}"#)).expect_err("refused"),
+            ApiError::UnsupportedMediaType
+        );
+        assert_eq!(
+            parse(&req(None, "{")).expect_err("refused"),
+            ApiError::InvalidJson
+        );
+        assert_eq!(
+            parse(&req(None, "")).expect_err("refused"),
+            ApiError::InvalidJson
+        );
+        let unknown = parse(&req(None, r#"{"a":"x","b":1}"#)).expect_err("refused");
         assert_eq!(unknown.reason(), "bad_request");
-        assert!(unknown.to_string().contains("unknown field `b`"), "{unknown}");
+        assert!(
+            unknown.to_string().contains("unknown field `b`"),
+            "{unknown}"
+        );
         let big = format!(r#"{{"a":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
-        assert_eq!(parse(&req(None, big)).unwrap_err(), ApiError::PayloadTooLarge);
+        assert_eq!(
+            parse(&req(None, big)).expect_err("refused"),
+            ApiError::PayloadTooLarge
+        );
     }
 
     #[test]

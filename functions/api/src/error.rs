@@ -98,14 +98,18 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) | Self::InvalidJson | Self::InvalidField(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::InvalidJson | Self::InvalidField(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Claim(r) => match r {
-                ClaimRefusal::UnknownCampaign | ClaimRefusal::UnknownInfluencer => StatusCode::NOT_FOUND,
+                ClaimRefusal::UnknownCampaign | ClaimRefusal::UnknownInfluencer => {
+                    StatusCode::NOT_FOUND
+                }
                 ClaimRefusal::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::CONFLICT,
             },
@@ -192,26 +196,36 @@ mod tests {
 
     #[test]
     fn refusals_keep_their_details() {
-        let e = ApiError::from(ClaimRefusal::DripExhausted { next_release: Timestamp(42) });
+        let e = ApiError::from(ClaimRefusal::DripExhausted {
+            next_release: Timestamp(42),
+        });
         assert_eq!(e.status(), StatusCode::CONFLICT);
         let body = e.body();
         assert_eq!(body["error"]["reason"], "drip_exhausted");
         assert_eq!(body["error"]["next_release"], 42);
         assert_eq!(body["error"]["message"], "today's codes are gone");
 
-        let e = ApiError::from(RedeemRefusal::Expired { expired_at: Timestamp(7) });
+        let e = ApiError::from(RedeemRefusal::Expired {
+            expired_at: Timestamp(7),
+        });
         assert_eq!(e.status(), StatusCode::GONE);
         assert_eq!(e.body()["error"]["expired_at"], 7);
     }
 
     #[test]
     fn invalid_fields_name_the_field() {
-        let e = ApiError::from(ParseError::new("platform", "must be one of discord, telegram, web"));
+        let e = ApiError::from(ParseError::new(
+            "platform",
+            "must be one of discord, telegram, web",
+        ));
         let body = e.body();
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
         assert_eq!(body["error"]["reason"], "invalid_field");
         assert_eq!(body["error"]["field"], "platform");
-        assert_eq!(body["error"]["message"], "invalid platform: must be one of discord, telegram, web");
+        assert_eq!(
+            body["error"]["message"],
+            "invalid platform: must be one of discord, telegram, web"
+        );
     }
 
     #[test]

@@ -42,7 +42,9 @@ pub fn log_filter(directives: Option<&str>) -> EnvFilter {
 /// harmless: the first subscriber stays.
 pub fn init_tracing() {
     let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // An error only means a subscriber is already installed.
     let _ = if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
         builder.json().with_current_span(false).try_init()

@@ -51,9 +51,18 @@ mod tests {
 
     #[test]
     fn matches_with_or_without_a_stage() {
-        assert_eq!(match_route("/v1/campaigns/spring/claims", CLAIMS), Some(vec!["spring"]));
-        assert_eq!(match_route("/prod/v1/campaigns/spring/claims/", CLAIMS), Some(vec!["spring"]));
-        assert_eq!(match_route("/v1/redemptions", "/v1/redemptions"), Some(vec![]));
+        assert_eq!(
+            match_route("/v1/campaigns/spring/claims", CLAIMS),
+            Some(vec!["spring"])
+        );
+        assert_eq!(
+            match_route("/prod/v1/campaigns/spring/claims/", CLAIMS),
+            Some(vec!["spring"])
+        );
+        assert_eq!(
+            match_route("/v1/redemptions", "/v1/redemptions"),
+            Some(vec![])
+        );
     }
 
     #[test]
@@ -68,6 +77,9 @@ mod tests {
     #[test]
     fn other_methods_get_405() {
         assert!(require_method(&Method::POST, Method::POST).is_ok());
-        assert_eq!(require_method(&Method::GET, Method::POST), Err(ApiError::MethodNotAllowed { allow: "POST" }));
+        assert_eq!(
+            require_method(&Method::GET, Method::POST),
+            Err(ApiError::MethodNotAllowed { allow: "POST" })
+        );
     }
 }

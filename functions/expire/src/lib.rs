@@ -34,12 +34,19 @@ impl From<ExpireError> for Diagnostic {
             ExpireError::Store(_) => "ExpireError::Store",
             ExpireError::InvalidBatch => "ExpireError::InvalidBatch",
         };
-        Diagnostic { error_type: error_type.to_owned(), error_message: err.to_string() }
+        Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: err.to_string(),
+        }
     }
 }
 
 /// Sweeps until nothing is left, `batch` codes per store call.
-pub async fn run_sweep(store: &Store, now: Timestamp, batch: u32) -> Result<SweepReport, StoreError> {
+pub async fn run_sweep(
+    store: &Store,
+    now: Timestamp,
+    batch: u32,
+) -> Result<SweepReport, StoreError> {
     run_sweep_until(store, now, batch, None).await
 }
 
@@ -73,7 +80,10 @@ pub async fn handle(store: &Store, event: LambdaEvent<Value>) -> Result<SweepRep
     let stop_at = stop_at(event.context.deadline);
     if stop_at.is_some_and(|t| Instant::now() >= t) {
         tracing::warn!("too close to the deadline to sweep");
-        return Ok(SweepReport { more: true, ..SweepReport::default() });
+        return Ok(SweepReport {
+            more: true,
+            ..SweepReport::default()
+        });
     }
     let report = run_sweep_until(store, Timestamp::now(), batch, stop_at).await?;
     tracing::info!(
@@ -90,7 +100,12 @@ pub async fn handle(store: &Store, event: LambdaEvent<Value>) -> Result<SweepRep
 pub fn batch_from_env() -> Result<u32, ExpireError> {
     match std::env::var(BATCH_ENV) {
         Err(_) => Ok(DEFAULT_BATCH),
-        Ok(v) => v.trim().parse().ok().filter(|b| *b > 0).ok_or(ExpireError::InvalidBatch),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|b| *b > 0)
+            .ok_or(ExpireError::InvalidBatch),
     }
 }
 
@@ -100,7 +115,10 @@ fn stop_at(deadline_ms: u64) -> Option<Instant> {
     if deadline_ms == 0 {
         return None;
     }
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(DEADLINE_MARGIN);
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let left =
+        Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(DEADLINE_MARGIN);
     Some(Instant::now() + left)
 }

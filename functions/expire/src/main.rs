@@ -8,7 +8,9 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     promo_api::init_tracing();
-    let store = Store::connect(&StoreConfig::from_env()).await.context("connecting to the store")?;
+    let store = Store::connect(&StoreConfig::from_env())
+        .await
+        .context("connecting to the store")?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let store = store.clone();
         async move { promo_expire::handle(&store, event).await }

@@ -12,7 +12,8 @@ pub const OPEN_MS: i64 = 1_500;
 
 /// The EventBridge scheduled event fixture.
 pub fn scheduled_event() -> serde_json::Value {
-    serde_json::from_str(include_str!("fixtures/eventbridge_scheduled.json")).expect("fixture is JSON")
+    serde_json::from_str(include_str!("fixtures/eventbridge_scheduled.json"))
+        .expect("fixture is JSON")
 }
 
 /// Creates a campaign open for [`OPEN_MS`] more with `n` codes, claims one and returns it.
@@ -31,10 +32,24 @@ pub async fn ending_campaign(store: &Store, id: &str, n: usize) -> (CampaignId, 
         activate: true,
     };
     let c = store.create_campaign(new, now).await.expect("campaign");
-    let codes: Vec<_> = (0..n).map(|i| PromoCode::parse(&format!("EX-{i:04}-TEST")).expect("code")).collect();
-    store.import_codes(&c.id, "test", &codes, &|_| {}).await.expect("codes");
-    let request = ClaimRequest { campaign: c.id.clone(), follower: Follower::parse("web", "u1").expect("follower"), influencer: None };
-    let code = store.claim(&request, Timestamp::now()).await.expect("store").expect("a code").code;
+    let codes: Vec<_> = (0..n)
+        .map(|i| PromoCode::parse(&format!("EX-{i:04}-TEST")).expect("code"))
+        .collect();
+    store
+        .import_codes(&c.id, "test", &codes, &|_| {})
+        .await
+        .expect("codes");
+    let request = ClaimRequest {
+        campaign: c.id.clone(),
+        follower: Follower::parse("web", "u1").expect("follower"),
+        influencer: None,
+    };
+    let code = store
+        .claim(&request, Timestamp::now())
+        .await
+        .expect("store")
+        .expect("a code")
+        .code;
     (c.id, code)
 }
 

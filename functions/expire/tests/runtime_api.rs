@@ -31,13 +31,19 @@ async fn the_binary_sweeps_on_a_scheduled_event() {
         .kill_on_drop(true)
         .spawn()
         .expect("spawn the expire binary");
-    api.wait_ready(WAIT).await.expect("the runtime polls for events");
+    api.wait_ready(WAIT)
+        .await
+        .expect("the runtime polls for events");
     wait_for_the_end().await;
 
     let report = api.invoke(scheduled_event(), WAIT).await.expect("a report");
     assert_eq!(report["campaigns_ended"], 1, "{report}");
     assert_eq!(report["codes_retired"], 4, "{report}");
     assert_eq!(report["more"], false, "{report}");
-    let code = store.get_code(&issued).await.expect("read").expect("the code");
+    let code = store
+        .get_code(&issued)
+        .await
+        .expect("read")
+        .expect("the code");
     assert_eq!(code.code_state, CodeState::Issued);
 }

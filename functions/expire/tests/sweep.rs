@@ -11,18 +11,49 @@ use promo_store::Store;
 async fn the_handler_retires_unissued_codes_and_keeps_issued_ones() {
     let store = Store::embedded_memory().await.expect("engine");
     let (id, issued) = ending_campaign(&store, "spring", 7).await;
-    let before = promo_expire::handle(&store, LambdaEvent::new(scheduled_event(), Context::default())).await.expect("sweep");
+    let before = promo_expire::handle(
+        &store,
+        LambdaEvent::new(scheduled_event(), Context::default()),
+    )
+    .await
+    .expect("sweep");
     assert_eq!(before.codes_retired, 0, "nothing is over yet");
 
     wait_for_the_end().await;
-    let report = promo_expire::handle(&store, LambdaEvent::new(scheduled_event(), Context::default())).await.expect("sweep");
-    assert_eq!((report.campaigns_ended, report.codes_retired, report.campaigns_swept, report.more), (1, 6, 1, false));
-    let code = store.get_code(&issued).await.expect("read").expect("the code");
+    let report = promo_expire::handle(
+        &store,
+        LambdaEvent::new(scheduled_event(), Context::default()),
+    )
+    .await
+    .expect("sweep");
+    assert_eq!(
+        (
+            report.campaigns_ended,
+            report.codes_retired,
+            report.campaigns_swept,
+            report.more
+        ),
+        (1, 6, 1, false)
+    );
+    let code = store
+        .get_code(&issued)
+        .await
+        .expect("read")
+        .expect("the code");
     assert_eq!(code.code_state, CodeState::Issued);
-    let campaign = store.get_campaign(&id).await.expect("read").expect("campaign");
+    let campaign = store
+        .get_campaign(&id)
+        .await
+        .expect("read")
+        .expect("campaign");
     assert_eq!(campaign.status, CampaignStatus::Ended);
 
-    let again = promo_expire::handle(&store, LambdaEvent::new(serde_json::json!({}), Context::default())).await.expect("sweep");
+    let again = promo_expire::handle(
+        &store,
+        LambdaEvent::new(serde_json::json!({}), Context::default()),
+    )
+    .await
+    .expect("sweep");
     assert_eq!(again.codes_retired, 0, "a swept campaign is left alone");
 }
 
@@ -39,8 +70,13 @@ async fn small_batches_loop_until_done() {
     let store = Store::embedded_memory().await.expect("engine");
     ending_campaign(&store, "spring", 12).await;
     wait_for_the_end().await;
-    let report = promo_expire::run_sweep(&store, Timestamp::now(), 5).await.expect("sweep");
-    assert_eq!((report.codes_retired, report.campaigns_swept, report.more), (11, 1, false));
+    let report = promo_expire::run_sweep(&store, Timestamp::now(), 5)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        (report.codes_retired, report.campaigns_swept, report.more),
+        (11, 1, false)
+    );
 }
 
 #[tokio::test]
@@ -50,6 +86,8 @@ async fn a_passed_deadline_leaves_the_work_for_later() {
     wait_for_the_end().await;
     let mut context = Context::default();
     context.deadline = Timestamp::now().plus_ms(1_000).millis() as u64;
-    let report = promo_expire::handle(&store, LambdaEvent::new(scheduled_event(), context)).await.expect("sweep");
+    let report = promo_expire::handle(&store, LambdaEvent::new(scheduled_event(), context))
+        .await
+        .expect("sweep");
     assert_eq!((report.codes_retired, report.more), (0, true));
 }

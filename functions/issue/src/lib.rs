@@ -4,7 +4,10 @@
 //! in the local server: it routes on the request path itself.
 
 use lambda_http::http::{Method, StatusCode};
-use promo_api::{ApiError, ApiKey, Request, Response, json_response, match_route, parse_json_body, require_method};
+use promo_api::{
+    ApiError, ApiKey, Request, Response, json_response, match_route, parse_json_body,
+    require_method,
+};
 use promo_core::{CampaignId, Claimed, Follower, InfluencerId};
 use promo_store::Store;
 use promo_store::claim::ClaimRequest;
@@ -58,7 +61,9 @@ impl IssueService {
     /// the follower already held, with `{"code", "influencer", "claimed_at", "redeem_until",
     /// "new"}`.
     pub async fn handle(&self, req: Request) -> Response {
-        self.try_handle(&req).await.unwrap_or_else(|e| e.to_response())
+        self.try_handle(&req)
+            .await
+            .unwrap_or_else(|e| e.to_response())
     }
 
     async fn try_handle(&self, req: &Request) -> Result<Response, ApiError> {
@@ -72,8 +77,16 @@ impl IssueService {
             UserId::Number(n) => n.to_string(),
         };
         let follower = Follower::parse(&body.platform, &user_id)?;
-        let influencer = body.influencer.as_deref().map(InfluencerId::parse).transpose()?;
-        let request = ClaimRequest { campaign, follower, influencer };
+        let influencer = body
+            .influencer
+            .as_deref()
+            .map(InfluencerId::parse)
+            .transpose()?;
+        let request = ClaimRequest {
+            campaign,
+            follower,
+            influencer,
+        };
         let claimed = self
             .store
             .claim(&request, promo_core::Timestamp::now())
@@ -93,7 +106,11 @@ impl IssueService {
 }
 
 fn success(c: &Claimed) -> Response {
-    let status = if c.new { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if c.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     let body = ClaimResponse {
         code: c.code.expose(),
         influencer: c.influencer.as_str(),

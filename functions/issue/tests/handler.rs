@@ -16,8 +16,16 @@ async fn setup(codes: usize) -> (Store, IssueService, CampaignId) {
     (store, svc, id)
 }
 
-async fn claim(svc: &IssueService, path: &str, key: Option<&str>, body: impl ToString) -> (u16, Value) {
-    read(svc.handle(request("POST", path, key, body.to_string())).await)
+async fn claim(
+    svc: &IssueService,
+    path: &str,
+    key: Option<&str>,
+    body: impl ToString,
+) -> (u16, Value) {
+    read(
+        svc.handle(request("POST", path, key, body.to_string()))
+            .await,
+    )
 }
 
 const PATH: &str = "/v1/campaigns/spring/claims";
@@ -42,7 +50,13 @@ async fn a_follower_gets_a_code_then_the_same_code_again() {
     assert_eq!(again["code"], first["code"]);
 
     // Numeric ids as JSON numbers, and an API Gateway stage prefix, work too.
-    let (status, numeric) = claim(&svc, "/prod/v1/campaigns/spring/claims", Some(KEY), json!({"platform": "telegram", "user_id": 111})).await;
+    let (status, numeric) = claim(
+        &svc,
+        "/prod/v1/campaigns/spring/claims",
+        Some(KEY),
+        json!({"platform": "telegram", "user_id": 111}),
+    )
+    .await;
     assert_eq!(status, 200, "{numeric}");
     assert_eq!(numeric["code"], first["code"]);
 }
@@ -56,7 +70,13 @@ async fn a_missing_or_wrong_key_is_refused_and_writes_nothing() {
         assert_eq!(resp["error"]["reason"], "unauthorized");
     }
     let follower = Follower::parse("telegram", "222").expect("follower");
-    assert!(store.follower_claim(&id, &follower).await.expect("read").is_none());
+    assert!(
+        store
+            .follower_claim(&id, &follower)
+            .await
+            .expect("read")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -64,16 +84,29 @@ async fn bad_bodies_are_refused_with_400() {
     let (_store, svc, _) = setup(5).await;
     let cases = [
         ("{not json", "invalid_json"),
-        (r#"{"platform":"telegram","user_id":"1","extra":true}"#, "bad_request"),
+        (
+            r#"{"platform":"telegram","user_id":"1","extra":true}"#,
+            "bad_request",
+        ),
         (r#"{"platform":"telegram"}"#, "bad_request"),
         (r#"{"platform":"icq","user_id":"1"}"#, "invalid_field"),
-        (r#"{"platform":"telegram","user_id":"abc"}"#, "invalid_field"),
+        (
+            r#"{"platform":"telegram","user_id":"abc"}"#,
+            "invalid_field",
+        ),
         (r#"{"platform":"web","user_id":"a b"}"#, "invalid_field"),
-        (r#"{"platform":"web","user_id":"u1","influencer":"Bad Id"}"#, "invalid_field"),
+        (
+            r#"{"platform":"web","user_id":"u1","influencer":"Bad Id"}"#,
+            "invalid_field",
+        ),
     ];
     for (raw, reason) in cases {
         let (status, resp) = claim(&svc, PATH, Some(KEY), raw).await;
-        assert_eq!((status, resp["error"]["reason"].as_str()), (400, Some(reason)), "{raw}: {resp}");
+        assert_eq!(
+            (status, resp["error"]["reason"].as_str()),
+            (400, Some(reason)),
+            "{raw}: {resp}"
+        );
     }
     let (_, resp) = claim(&svc, PATH, Some(KEY), r#"{"platform":"icq","user_id":"1"}"#).await;
     assert_eq!(resp["error"]["field"], "platform");
@@ -101,20 +134,35 @@ async fn routes_methods_and_campaigns_are_checked() {
     let resp = svc.handle(request("GET", PATH, Some(KEY), "")).await;
     assert_eq!(resp.headers()["allow"], "POST");
     let (status, err) = read(resp);
-    assert_eq!((status, err["error"]["reason"].as_str()), (405, Some("method_not_allowed")));
+    assert_eq!(
+        (status, err["error"]["reason"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
 
     let (status, err) = claim(&svc, "/v1/campaigns/spring/claim", Some(KEY), body("1")).await;
-    assert_eq!((status, err["error"]["reason"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (status, err["error"]["reason"].as_str()),
+        (404, Some("not_found"))
+    );
 
     let (status, err) = claim(&svc, "/v1/campaigns/autumn/claims", Some(KEY), body("1")).await;
-    assert_eq!((status, err["error"]["reason"].as_str()), (404, Some("unknown_campaign")));
+    assert_eq!(
+        (status, err["error"]["reason"].as_str()),
+        (404, Some("unknown_campaign"))
+    );
 
     let (status, err) = claim(&svc, "/v1/campaigns/Bad%20Id/claims", Some(KEY), body("1")).await;
-    assert_eq!((status, err["error"]["reason"].as_str()), (400, Some("invalid_field")));
+    assert_eq!(
+        (status, err["error"]["reason"].as_str()),
+        (400, Some("invalid_field"))
+    );
 
     let unknown_influencer = json!({"platform": "web", "user_id": "u1", "influencer": "nobody"});
     let (status, err) = claim(&svc, PATH, Some(KEY), unknown_influencer).await;
-    assert_eq!((status, err["error"]["reason"].as_str()), (404, Some("unknown_influencer")));
+    assert_eq!(
+        (status, err["error"]["reason"].as_str()),
+        (404, Some("unknown_influencer"))
+    );
 }
 
 #[tokio::test]
@@ -122,6 +170,10 @@ async fn a_sold_out_campaign_answers_409() {
     let (_store, svc, _) = setup(1).await;
     assert_eq!(claim(&svc, PATH, Some(KEY), body("1")).await.0, 201);
     let (status, err) = claim(&svc, PATH, Some(KEY), body("2")).await;
-    assert_eq!((status, err["error"]["reason"].as_str()), (409, Some("sold_out")), "{err}");
+    assert_eq!(
+        (status, err["error"]["reason"].as_str()),
+        (409, Some("sold_out")),
+        "{err}"
+    );
     assert_eq!(err["error"]["message"], "all codes have been claimed");
 }

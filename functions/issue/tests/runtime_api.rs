@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{KEY, codes, campaign};
+use common::{KEY, campaign, codes};
 use promo_core::Timestamp;
 use promo_store::Store;
 use promo_store::engine::{EmbeddedEngine, client_for};
@@ -26,8 +26,14 @@ async fn the_binary_answers_api_gateway_events() {
     let engine = EmbeddedEngine::memory().await.expect("engine");
     let store = Store::new(client_for(engine.endpoint()), "promo");
     store.ensure_table().await.expect("table");
-    let c = store.create_campaign(campaign("spring", 3_600_000), Timestamp::now()).await.expect("campaign");
-    store.import_codes(&c.id, "test", &codes("RT", 3), &|_| {}).await.expect("codes");
+    let c = store
+        .create_campaign(campaign("spring", 3_600_000), Timestamp::now())
+        .await
+        .expect("campaign");
+    store
+        .import_codes(&c.id, "test", &codes("RT", 3), &|_| {})
+        .await
+        .expect("codes");
 
     let api = FakeRuntimeApi::start().await;
     let _child = tokio::process::Command::new(env!("CARGO_BIN_EXE_issue"))
@@ -41,7 +47,9 @@ async fn the_binary_answers_api_gateway_events() {
         .kill_on_drop(true)
         .spawn()
         .expect("spawn the issue binary");
-    api.wait_ready(WAIT).await.expect("the runtime polls for events");
+    api.wait_ready(WAIT)
+        .await
+        .expect("the runtime polls for events");
 
     let first = api.invoke(fixture(), WAIT).await.expect("first answer");
     assert_eq!(first["statusCode"], 201, "{first}");
@@ -55,7 +63,10 @@ async fn the_binary_answers_api_gateway_events() {
     assert_eq!(body_of(&again)["code"], code.as_str());
 
     let mut no_key = fixture();
-    no_key["headers"].as_object_mut().expect("headers").remove("x-api-key");
+    no_key["headers"]
+        .as_object_mut()
+        .expect("headers")
+        .remove("x-api-key");
     let refused = api.invoke(no_key, WAIT).await.expect("third answer");
     assert_eq!(refused["statusCode"], 401, "{refused}");
     assert_eq!(body_of(&refused)["error"]["reason"], "unauthorized");
@@ -71,7 +82,10 @@ async fn the_binary_refuses_to_start_without_an_api_key() {
         .env_remove("PROMO_API_KEY")
         .kill_on_drop(true)
         .output();
-    let out = tokio::time::timeout(WAIT, run).await.expect("exits promptly").expect("runs");
+    let out = tokio::time::timeout(WAIT, run)
+        .await
+        .expect("exits promptly")
+        .expect("runs");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("PROMO_API_KEY is not set"));
 }

@@ -4,7 +4,10 @@
 //! in the local server: it routes on the request path itself.
 
 use lambda_http::http::{Method, StatusCode};
-use promo_api::{ApiError, ApiKey, Request, Response, json_response, match_route, parse_json_body, require_method};
+use promo_api::{
+    ApiError, ApiKey, Request, Response, json_response, match_route, parse_json_body,
+    require_method,
+};
 use promo_core::{OrderRef, PromoCode, Timestamp};
 use promo_store::Store;
 use serde::{Deserialize, Serialize};
@@ -46,7 +49,9 @@ impl RedeemService {
     /// `{"redeemed_at", "influencer", "replayed"}`; `replayed` is true when this order had already
     /// redeemed this code.
     pub async fn handle(&self, req: Request) -> Response {
-        self.try_handle(&req).await.unwrap_or_else(|e| e.to_response())
+        self.try_handle(&req)
+            .await
+            .unwrap_or_else(|e| e.to_response())
     }
 
     async fn try_handle(&self, req: &Request) -> Result<Response, ApiError> {

@@ -12,7 +12,9 @@ use std::sync::Arc;
 async fn main() -> anyhow::Result<()> {
     promo_api::init_tracing();
     let api_key = ApiKey::from_env().context("the redeem function needs the seller's API key")?;
-    let store = Store::connect(&StoreConfig::from_env()).await.context("connecting to the store")?;
+    let store = Store::connect(&StoreConfig::from_env())
+        .await
+        .context("connecting to the store")?;
     let svc = Arc::new(RedeemService::new(store, api_key));
     lambda_http::run(service_fn(move |req| {
         let svc = svc.clone();

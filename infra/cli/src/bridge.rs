@@ -6,8 +6,8 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 use http_body_util::BodyExt;
-use std::time::Duration;
 use lambda_http::Body as LambdaBody;
+use std::time::Duration;
 
 /// The largest request body the server reads: 1 MiB.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -21,7 +21,10 @@ const DRAIN_LIMIT: usize = 8 * MAX_BODY;
 /// larger body is answered 413 before any handler runs.
 pub async fn to_lambda(req: Request<AxumBody>) -> Result<lambda_http::Request, Response> {
     let (parts, mut body) = req.into_parts();
-    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         if declared.is_some_and(|n| n <= DRAIN_LIMIT as u64) {
             drain(body, 0).await;
@@ -31,7 +34,11 @@ pub async fn to_lambda(req: Request<AxumBody>) -> Result<lambda_http::Request, R
     let mut bytes = BytesMut::new();
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
-            return Err(error(StatusCode::BAD_REQUEST, "bad_request", "the body could not be read"));
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the body could not be read",
+            ));
         };
         if let Ok(data) = frame.into_data() {
             if bytes.len() + data.len() > MAX_BODY {
@@ -79,11 +86,20 @@ pub fn from_lambda(res: lambda_http::Response<LambdaBody>) -> Response {
 }
 
 fn too_large() -> Response {
-    error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is too large")
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the body is too large",
+    )
 }
 
 /// An error answer in the API's JSON shape.
 pub fn error(status: StatusCode, reason: &str, message: &str) -> Response {
     let body = serde_json::json!({ "error": { "reason": reason, "message": message } });
-    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
 }

@@ -13,8 +13,15 @@ pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<()> 
     match command {
         CampaignCommand::Create(args) => {
             let new = new_campaign(args, now)?;
-            let campaign = store.create_campaign(new, now).await.context("creating the campaign")?;
-            println!("created campaign {} ({})", campaign.id, campaign.status.as_str());
+            let campaign = store
+                .create_campaign(new, now)
+                .await
+                .context("creating the campaign")?;
+            println!(
+                "created campaign {} ({})",
+                campaign.id,
+                campaign.status.as_str()
+            );
             print_campaign(&campaign);
         }
         CampaignCommand::List => {
@@ -23,7 +30,9 @@ pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<()> 
                 println!("no campaigns yet; create one with `promo campaign create`");
                 return Ok(());
             }
-            let mut t = table(&["campaign", "name", "status", "starts", "ends", "pool", "issuable"]);
+            let mut t = table(&[
+                "campaign", "name", "status", "starts", "ends", "pool", "issuable",
+            ]);
             for c in &campaigns {
                 t.add_row(vec![
                     Cell::new(c.id.as_str()),
@@ -38,20 +47,34 @@ pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<()> 
             println!("{t}");
         }
         CampaignCommand::Show { id } => {
-            let campaign = store.get_campaign(&id).await?.with_context(|| format!("unknown campaign {id}"))?;
+            let campaign = store
+                .get_campaign(&id)
+                .await?
+                .with_context(|| format!("unknown campaign {id}"))?;
             print_campaign(&campaign);
         }
-        CampaignCommand::Pause { id } => set_status(store, &id, CampaignStatus::Paused, now).await?,
-        CampaignCommand::Resume { id } => set_status(store, &id, CampaignStatus::Active, now).await?,
+        CampaignCommand::Pause { id } => {
+            set_status(store, &id, CampaignStatus::Paused, now).await?
+        }
+        CampaignCommand::Resume { id } => {
+            set_status(store, &id, CampaignStatus::Active, now).await?
+        }
         CampaignCommand::End { id } => {
             set_status(store, &id, CampaignStatus::Ended, now).await?;
-            println!("unissued codes are retired by the next expire sweep (`promo serve` runs one every minute)");
+            println!(
+                "unissued codes are retired by the next expire sweep (`promo serve` runs one every minute)"
+            );
         }
     }
     Ok(())
 }
 
-async fn set_status(store: &Store, id: &promo_core::CampaignId, status: CampaignStatus, now: Timestamp) -> anyhow::Result<()> {
+async fn set_status(
+    store: &Store,
+    id: &promo_core::CampaignId,
+    status: CampaignStatus,
+    now: Timestamp,
+) -> anyhow::Result<()> {
     let campaign = store
         .set_campaign_status(id, status, now)
         .await
@@ -76,7 +99,10 @@ pub fn new_campaign(args: CreateCampaignArgs, now: Timestamp) -> anyhow::Result<
         starts_at,
         ends_at,
         redeem_until: None,
-        caps: Caps { total: args.cap, daily_drip: args.daily_drip },
+        caps: Caps {
+            total: args.cap,
+            daily_drip: args.daily_drip,
+        },
         shards: args.shards,
         activate: !args.draft,
     };

@@ -42,7 +42,11 @@ pub enum ImportOutcome {
 /// Runs a codes subcommand; returns the process exit code.
 pub async fn run(store: &Store, command: CodesCommand) -> anyhow::Result<u8> {
     match command {
-        CodesCommand::Import { campaign, file, skip_bad } => match import_file(store, &campaign, &file, skip_bad).await? {
+        CodesCommand::Import {
+            campaign,
+            file,
+            skip_bad,
+        } => match import_file(store, &campaign, &file, skip_bad).await? {
             ImportOutcome::Done(report) => {
                 print_report(&report);
                 Ok(0)
@@ -55,9 +59,18 @@ pub async fn run(store: &Store, command: CodesCommand) -> anyhow::Result<u8> {
                 Ok(EXIT_BAD_FILE)
             }
         },
-        CodesCommand::Generate { campaign, count, groups, group_len } => {
+        CodesCommand::Generate {
+            campaign,
+            count,
+            groups,
+            group_len,
+        } => {
             let summary = generate(store, &campaign, count, groups, group_len).await?;
-            let report = ImportReport { imported: summary.imported, lanes: lane_names(summary), ..Default::default() };
+            let report = ImportReport {
+                imported: summary.imported,
+                lanes: lane_names(summary),
+                ..Default::default()
+            };
             print_report(&report);
             Ok(0)
         }
@@ -67,16 +80,28 @@ pub async fn run(store: &Store, command: CodesCommand) -> anyhow::Result<u8> {
 /// Checks and imports a code file: every bad line is printed to stderr as `line N: reason`;
 /// with any bad line and no `skip_bad`, nothing is written. Codes already imported from the same
 /// file are counted as resumed and skipped.
-pub async fn import_file(store: &Store, campaign: &CampaignId, file: &Path, skip_bad: bool) -> anyhow::Result<ImportOutcome> {
+pub async fn import_file(
+    store: &Store,
+    campaign: &CampaignId,
+    file: &Path,
+    skip_bad: bool,
+) -> anyhow::Result<ImportOutcome> {
     if store.get_campaign(campaign).await?.is_none() {
         bail!("unknown campaign {campaign}");
     }
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let parsed = parse_code_file(&bytes, FileFormat::from_file_name(&name)).with_context(|| format!("reading {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parsed = parse_code_file(&bytes, FileFormat::from_file_name(&name))
+        .with_context(|| format!("reading {}", file.display()))?;
     let id = import_id(campaign, &bytes);
     let codes: Vec<PromoCode> = parsed.codes.iter().map(|(_, c)| c.clone()).collect();
-    let existing = store.existing_codes(campaign, &id, &codes).await.context("checking for codes already in a pool")?;
+    let existing = store
+        .existing_codes(campaign, &id, &codes)
+        .await
+        .context("checking for codes already in a pool")?;
 
     let mut bad = parsed.bad_lines.clone();
     let mut leave_out = HashSet::new();
@@ -86,7 +111,10 @@ pub async fn import_file(store: &Store, campaign: &CampaignId, file: &Path, skip
         if e.same_import {
             resumed += 1;
         } else {
-            bad.push(BadLine { line: parsed.codes[e.index].0, problem: LineProblem::AlreadyInPool });
+            bad.push(BadLine {
+                line: parsed.codes[e.index].0,
+                problem: LineProblem::AlreadyInPool,
+            });
         }
     }
     bad.sort_by_key(|b| b.line);
@@ -96,8 +124,12 @@ pub async fn import_file(store: &Store, campaign: &CampaignId, file: &Path, skip
     if !bad.is_empty() && !skip_bad {
         return Ok(ImportOutcome::Refused(bad.len()));
     }
-    let fresh: Vec<PromoCode> =
-        codes.into_iter().enumerate().filter(|(i, _)| !leave_out.contains(i)).map(|(_, c)| c).collect();
+    let fresh: Vec<PromoCode> = codes
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !leave_out.contains(i))
+        .map(|(_, c)| c)
+        .collect();
     let summary = write(store, campaign, &id, &fresh).await?;
     Ok(ImportOutcome::Done(ImportReport {
         imported: summary.imported,
@@ -110,7 +142,13 @@ pub async fn import_file(store: &Store, campaign: &CampaignId, file: &Path, skip
 }
 
 /// Generates `count` new random codes and imports them.
-pub async fn generate(store: &Store, campaign: &CampaignId, count: u32, groups: usize, group_len: usize) -> anyhow::Result<ImportSummary> {
+pub async fn generate(
+    store: &Store,
+    campaign: &CampaignId,
+    count: u32,
+    groups: usize,
+    group_len: usize,
+) -> anyhow::Result<ImportSummary> {
     if store.get_campaign(campaign).await?.is_none() {
         bail!("unknown campaign {campaign}");
     }
@@ -119,7 +157,10 @@ pub async fn generate(store: &Store, campaign: &CampaignId, count: u32, groups: 
     }
     let mut codes: Vec<PromoCode> = Vec::with_capacity(count as usize);
     let mut seen = HashSet::new();
-    let id = import_id(campaign, format!("generated-{}", promo_core::Timestamp::now().millis()).as_bytes());
+    let id = import_id(
+        campaign,
+        format!("generated-{}", promo_core::Timestamp::now().millis()).as_bytes(),
+    );
     // A random code may (very rarely) exist already: draw again until every code is new.
     for _ in 0..100 {
         while codes.len() < count as usize {
@@ -133,17 +174,29 @@ pub async fn generate(store: &Store, campaign: &CampaignId, count: u32, groups: 
             return write(store, campaign, &id, &codes).await;
         }
         let taken: HashSet<usize> = existing.iter().map(|e| e.index).collect();
-        codes = codes.into_iter().enumerate().filter(|(i, _)| !taken.contains(i)).map(|(_, c)| c).collect();
+        codes = codes
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !taken.contains(i))
+            .map(|(_, c)| c)
+            .collect();
     }
     bail!("could not generate enough new codes; use longer codes (--groups, --group-len)")
 }
 
-async fn write(store: &Store, campaign: &CampaignId, id: &str, codes: &[PromoCode]) -> anyhow::Result<ImportSummary> {
+async fn write(
+    store: &Store,
+    campaign: &CampaignId,
+    id: &str,
+    codes: &[PromoCode],
+) -> anyhow::Result<ImportSummary> {
     if codes.is_empty() {
         return Ok(ImportSummary::default());
     }
     let bar = progress(codes.len() as u64, "importing");
-    let summary = store.import_codes(campaign, id, codes, &|n| bar.set_position(n)).await;
+    let summary = store
+        .import_codes(campaign, id, codes, &|n| bar.set_position(n))
+        .await;
     bar.finish_and_clear();
     summary.context("importing codes (run the same command again to resume)")
 }
@@ -172,6 +225,9 @@ pub fn print_report(r: &ImportReport) {
     println!("skipped bad lines: {}", r.skipped);
     println!("resumed (already imported from this file): {}", r.resumed);
     if r.headers + r.blanks > 0 {
-        println!("ignored: {} header line(s), {} blank line(s)", r.headers, r.blanks);
+        println!(
+            "ignored: {} header line(s), {} blank line(s)",
+            r.headers, r.blanks
+        );
     }
 }

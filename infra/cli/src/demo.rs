@@ -38,7 +38,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     let seed = args.seed.unwrap_or_else(rand::random);
     let mut rng = StdRng::seed_from_u64(seed);
     let started = Instant::now();
-    let store = Store::embedded_memory().await.context("starting the embedded engine")?;
+    let store = Store::embedded_memory()
+        .await
+        .context("starting the embedded engine")?;
     let id = CampaignId::parse("demo")?;
     let now = Timestamp::now();
     store
@@ -58,7 +60,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
             now,
         )
         .await?;
-    println!("demo (seed {seed}): campaign {id}, {} followers, {} codes, {} concurrent tasks", args.followers, args.codes, args.concurrency);
+    println!(
+        "demo (seed {seed}): campaign {id}, {} followers, {} codes, {} concurrent tasks",
+        args.followers, args.codes, args.concurrency
+    );
 
     let file = sample::claim_code_file(&mut rng, args.codes)?;
     let report = match import_file(&store, &id, file.path(), false).await? {
@@ -71,10 +76,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     );
     for (inf, name, percent) in sample::INFLUENCERS {
         let quota = sample::quota(args.codes, percent);
-        store.add_influencer(&id, inf.parse()?, name, Some(quota)).await?;
+        store
+            .add_influencer(&id, inf.parse()?, name, Some(quota))
+            .await?;
     }
     let influencers = store.list_influencers(&id).await?;
-    let quotas = influencers.iter().map(|i| format!("{} {}", i.id, i.quota.unwrap_or(0))).collect::<Vec<_>>().join(", ");
+    let quotas = influencers
+        .iter()
+        .map(|i| format!("{} {}", i.id, i.quota.unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join(", ");
     println!("influencers with quotas: {quotas}; direct claims draw from the rest");
 
     let key = format!("demo-{:032x}", rng.random::<u128>());
@@ -90,7 +101,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
 
     let (holders, mut violations) = check_asks(&asks);
     let repeats = asks.len() - crowd.len();
-    let refused = |r: &str| asks.iter().filter(|a| a.answer.as_ref().err().is_some_and(|e| e == r)).count();
+    let refused = |r: &str| {
+        asks.iter()
+            .filter(|a| a.answer.as_ref().err().is_some_and(|e| e == r))
+            .count()
+    };
     println!(
         "claims: {} followers asked {} times ({repeats} repeats); {} got a code, {} refused sold_out, {} quota_reached",
         crowd.len(),
@@ -105,13 +120,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     let to_redeem = issued.len() * 2 / 5;
     let redeemed = redeem_some(&services, &issued[..to_redeem], &key, args.concurrency).await?;
     if redeemed != to_redeem {
-        violations.push(format!("{} of {to_redeem} redemptions failed", to_redeem - redeemed));
+        violations.push(format!(
+            "{} of {to_redeem} redemptions failed",
+            to_redeem - redeemed
+        ));
     }
 
     let end = Timestamp::now();
-    store.set_campaign_status(&id, CampaignStatus::Ended, end).await?;
+    store
+        .set_campaign_status(&id, CampaignStatus::Ended, end)
+        .await?;
     let sweep = service::sweep_all(&store, end).await?;
-    println!("campaign ended; the expire sweep retired {} unissued codes", sweep);
+    println!(
+        "campaign ended; the expire sweep retired {} unissued codes",
+        sweep
+    );
 
     let stats = store.campaign_stats(&id, Timestamp::now()).await?;
     println!("{}", stats_table(&stats));
@@ -144,8 +167,14 @@ async fn claim_all(
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (services, crowd, order, next, id, key) =
-            (services.clone(), crowd.clone(), order.clone(), next.clone(), id.clone(), key.to_owned());
+        let (services, crowd, order, next, id, key) = (
+            services.clone(),
+            crowd.clone(),
+            order.clone(),
+            next.clone(),
+            id.clone(),
+            key.to_owned(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut out = Vec::new();
             loop {
@@ -153,8 +182,15 @@ async fn claim_all(
                 let Some(&fan) = order.get(i) else { break };
                 let f = &crowd[fan];
                 let t = Instant::now();
-                let (status, answer) = services.claim(&id, f.platform, &f.user_id, f.influencer.as_ref(), &key).await;
-                out.push(Ask { fan, status, answer, took: t.elapsed() });
+                let (status, answer) = services
+                    .claim(&id, f.platform, &f.user_id, f.influencer.as_ref(), &key)
+                    .await;
+                out.push(Ask {
+                    fan,
+                    status,
+                    answer,
+                    took: t.elapsed(),
+                });
             }
             out
         }));
@@ -167,18 +203,34 @@ async fn claim_all(
 }
 
 /// Redeems the given codes through the redeem handler; returns how many succeeded.
-async fn redeem_some(services: &Arc<Services>, codes: &[(usize, String)], key: &str, concurrency: usize) -> anyhow::Result<usize> {
+async fn redeem_some(
+    services: &Arc<Services>,
+    codes: &[(usize, String)],
+    key: &str,
+    concurrency: usize,
+) -> anyhow::Result<usize> {
     let codes = Arc::new(codes.to_vec());
     let next = Arc::new(AtomicUsize::new(0));
     let ok = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (services, codes, next, ok, key) = (services.clone(), codes.clone(), next.clone(), ok.clone(), key.to_owned());
+        let (services, codes, next, ok, key) = (
+            services.clone(),
+            codes.clone(),
+            next.clone(),
+            ok.clone(),
+            key.to_owned(),
+        );
         tasks.push(tokio::spawn(async move {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((fan, code)) = codes.get(i) else { break };
-                if services.redeem(code, &format!("113-{fan:07}-{i:07}"), &key).await {
+                let Some((fan, code)) = codes.get(i) else {
+                    break;
+                };
+                if services
+                    .redeem(code, &format!("113-{fan:07}-{i:07}"), &key)
+                    .await
+                {
                     ok.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -208,11 +260,17 @@ fn check_asks(asks: &[Ask]) -> (HashMap<usize, String>, Vec<String>) {
                 }
             }
             Err(reason) if matches!(reason.as_str(), "sold_out" | "quota_reached") => {}
-            Err(reason) => *unexpected.entry(format!("{} {reason}", ask.status)).or_default() += 1,
+            Err(reason) => {
+                *unexpected
+                    .entry(format!("{} {reason}", ask.status))
+                    .or_default() += 1
+            }
         }
     }
     if changed > 0 {
-        violations.push(format!("{changed} repeated claim(s) returned a different code"));
+        violations.push(format!(
+            "{changed} repeated claim(s) returned a different code"
+        ));
     }
     let mut holder_codes = HashSet::new();
     for code in holders.values() {
@@ -240,33 +298,48 @@ async fn check_store(
     let records = store.records().await?;
     let claims = records.claims.iter().filter(|c| &c.campaign == id).count() as u32;
     if stats.claims != claims {
-        v.push(format!("per-influencer claims add up to {} but there are {claims} claim records", stats.claims));
+        v.push(format!(
+            "per-influencer claims add up to {} but there are {claims} claim records",
+            stats.claims
+        ));
     }
     if holders.len() as u32 != claims {
-        v.push(format!("{} followers hold a code but there are {claims} claim records", holders.len()));
+        v.push(format!(
+            "{} followers hold a code but there are {claims} claim records",
+            holders.len()
+        ));
     }
     if stats.redemptions as usize != redeemed {
-        v.push(format!("{} redemptions succeeded but {} are recorded", redeemed, stats.redemptions));
+        v.push(format!(
+            "{} redemptions succeeded but {} are recorded",
+            redeemed, stats.redemptions
+        ));
     }
-    // Every lane has more demand than codes here or less: each lane issues min(demand, supply).
+    // Lanes are separate pools, so each issues exactly min(its demand, its codes).
     let mut expected = 0;
     let mut backed_total = 0;
     for inf in store.list_influencers(id).await? {
         let row = stats.influencers.iter().find(|r| r.influencer == inf.id);
         let got = row.map_or(0, |r| r.claims);
-        if let Some(q) = inf.quota {
-            if got > q {
-                v.push(format!("influencer {} has {got} claims over a quota of {q}", inf.id));
-            }
+        if let Some(q) = inf.quota.filter(|q| got > *q) {
+            v.push(format!(
+                "influencer {} has {got} claims over a quota of {q}",
+                inf.id
+            ));
         }
-        let demand = crowd.iter().filter(|f| f.influencer.as_ref() == Some(&inf.id)).count() as u32;
+        let demand = crowd
+            .iter()
+            .filter(|f| f.influencer.as_ref() == Some(&inf.id))
+            .count() as u32;
         expected += demand.min(inf.backed);
         backed_total += inf.backed;
     }
     let direct_demand = crowd.iter().filter(|f| f.influencer.is_none()).count() as u32;
     expected += direct_demand.min(stats.issuable.saturating_sub(backed_total));
     if claims != expected {
-        v.push(format!("{claims} codes issued, expected {expected} (every lane's codes or its demand)"));
+        v.push(format!(
+            "{claims} codes issued, expected {expected} (every lane's codes or its demand)"
+        ));
     }
     let left = stats.available_now + stats.available_later;
     if left != 0 {
@@ -278,7 +351,12 @@ async fn check_store(
 fn print_performance(asks: &[Ask], took: Duration, cost: &MetricsSnapshot, new_claims: u32) {
     let mut times: Vec<Duration> = asks.iter().map(|a| a.took).collect();
     times.sort();
-    let pct = |p: f64| times.get(((times.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        times
+            .get(((times.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
     let per_sec = asks.len() as f64 / took.as_secs_f64().max(1e-9);
     println!(
         "throughput: {} claim requests ({} new codes) in {:.2} s = {:.0} claims/s; latency p50 {:.1} ms, p99 {:.1} ms",

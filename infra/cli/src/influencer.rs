@@ -9,20 +9,40 @@ use promo_store::Store;
 /// Runs an influencer subcommand.
 pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()> {
     match command {
-        InfluencerCommand::Add { campaign, id, name, quota } => {
-            let inf = store.add_influencer(&campaign, id, &name, quota).await.context("adding the influencer")?;
+        InfluencerCommand::Add {
+            campaign,
+            id,
+            name,
+            quota,
+        } => {
+            let inf = store
+                .add_influencer(&campaign, id, &name, quota)
+                .await
+                .context("adding the influencer")?;
             match inf.quota {
                 Some(q) => {
-                    println!("added influencer {} to {campaign}: quota {q}, {} codes reserved now", inf.id, inf.backed);
+                    println!(
+                        "added influencer {} to {campaign}: quota {q}, {} codes reserved now",
+                        inf.id, inf.backed
+                    );
                     if inf.unbacked() > 0 {
-                        println!("the next {} imported codes go to their lane first", inf.unbacked());
+                        println!(
+                            "the next {} imported codes go to their lane first",
+                            inf.unbacked()
+                        );
                     }
                 }
-                None => println!("added influencer {} to {campaign}: no quota, claims draw from the open lane", inf.id),
+                None => println!(
+                    "added influencer {} to {campaign}: no quota, claims draw from the open lane",
+                    inf.id
+                ),
             }
         }
         InfluencerCommand::List { campaign } => {
-            let list = store.list_influencers(&campaign).await.context("listing influencers")?;
+            let list = store
+                .list_influencers(&campaign)
+                .await
+                .context("listing influencers")?;
             if list.is_empty() {
                 println!("no influencers in {campaign}; add one with `promo influencer add`");
                 return Ok(());

@@ -6,11 +6,11 @@ mod campaign;
 mod cli;
 mod codes;
 mod demo;
-mod sample;
-mod service;
 mod influencer;
 mod output;
+mod sample;
 mod serve;
+mod service;
 mod stats;
 mod store;
 mod table;
@@ -35,13 +35,21 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Serve(args) => serve::run(&cli.data, args).await.map(|()| 0),
-        Command::Campaign(cmd) => campaign::run(&store::connect(&cli.data).await?, cmd).await.map(|()| 0),
+        Command::Campaign(cmd) => campaign::run(&store::connect(&cli.data).await?, cmd)
+            .await
+            .map(|()| 0),
         Command::Codes(cmd) => codes::run(&store::connect(&cli.data).await?, cmd).await,
-        Command::Influencer(cmd) => influencer::run(&store::connect(&cli.data).await?, cmd).await.map(|()| 0),
-        Command::Stats(args) => stats::run(&store::connect(&cli.data).await?, args).await.map(|()| 0),
+        Command::Influencer(cmd) => influencer::run(&store::connect(&cli.data).await?, cmd)
+            .await
+            .map(|()| 0),
+        Command::Stats(args) => stats::run(&store::connect(&cli.data).await?, args)
+            .await
+            .map(|()| 0),
         Command::Table(cmd) => {
             let config = store::config(&cli.data);
-            table::run(&store::connect(&cli.data).await?, &config, cmd).await.map(|()| 0)
+            table::run(&store::connect(&cli.data).await?, &config, cmd)
+                .await
+                .map(|()| 0)
         }
     }
 }

@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t.set_header(header.iter().map(Cell::new));
     t
 }
 
@@ -21,13 +21,22 @@ pub fn num(value: impl ToString) -> Cell {
 
 /// A time as RFC 3339 in UTC, to the second.
 pub fn time(t: Timestamp) -> String {
-    chrono::DateTime::from_timestamp_millis(t.millis())
-        .map_or_else(|| t.millis().to_string(), |d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    chrono::DateTime::from_timestamp_millis(t.millis()).map_or_else(
+        || t.millis().to_string(),
+        |d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
 }
 
 /// The per-influencer table: influencer, quota, claims, redemptions, conversion, remaining.
 pub fn stats_table(stats: &CampaignStats) -> Table {
-    let mut t = table(&["influencer", "quota", "claims", "redemptions", "conversion %", "remaining"]);
+    let mut t = table(&[
+        "influencer",
+        "quota",
+        "claims",
+        "redemptions",
+        "conversion %",
+        "remaining",
+    ]);
     for row in &stats.influencers {
         t.add_row(vec![
             Cell::new(row.influencer.as_str()),
@@ -38,7 +47,11 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
             num(row.remaining),
         ]);
     }
-    let conversion = if stats.claims == 0 { 0.0 } else { f64::from(stats.redemptions) / f64::from(stats.claims) };
+    let conversion = if stats.claims == 0 {
+        0.0
+    } else {
+        f64::from(stats.redemptions) / f64::from(stats.claims)
+    };
     t.add_row(vec![
         Cell::new("total"),
         num(""),

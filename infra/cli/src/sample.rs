@@ -23,22 +23,35 @@ pub fn claim_code_file(rng: &mut StdRng, count: u32) -> anyhow::Result<tempfile:
     while seen.len() < count as usize {
         let code: String = [4, 6, 6]
             .iter()
-            .map(|len| (0..*len).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect::<String>())
+            .map(|len| {
+                (0..*len)
+                    .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+                    .collect::<String>()
+            })
             .collect::<Vec<_>>()
             .join("-");
         if seen.insert(code.clone()) {
-            let line = if rng.random_ratio(1, 5) { code.to_ascii_lowercase() } else { code };
+            let line = if rng.random_ratio(1, 5) {
+                code.to_ascii_lowercase()
+            } else {
+                code
+            };
             text.push_str(&line);
             text.push_str("\r\n");
         }
     }
-    file.write_all(text.as_bytes()).context("writing the sample code file")?;
+    file.write_all(text.as_bytes())
+        .context("writing the sample code file")?;
     file.flush()?;
     Ok(file)
 }
 
 /// The demo's influencers: id and share of the codes reserved as their quota, in percent.
-pub const INFLUENCERS: [(&str, &str, u32); 3] = [("alice", "Alice", 30), ("bob", "Bob", 20), ("carol", "Carol", 15)];
+pub const INFLUENCERS: [(&str, &str, u32); 3] = [
+    ("alice", "Alice", 30),
+    ("bob", "Bob", 20),
+    ("carol", "Carol", 15),
+];
 
 /// Alice's quota for `codes` codes: 300 of 1000, and so on.
 pub fn quota(codes: u32, percent: u32) -> u32 {
@@ -79,7 +92,12 @@ pub fn crowd(rng: &mut StdRng, n: u32) -> Vec<Fan> {
                 roll -= percent;
             }
             let asks = 1 + u32::from(rng.random_ratio(3, 20)) + u32::from(rng.random_ratio(1, 20));
-            Fan { platform, user_id, influencer, asks }
+            Fan {
+                platform,
+                user_id,
+                influencer,
+                asks,
+            }
         })
         .collect()
 }
@@ -87,7 +105,11 @@ pub fn crowd(rng: &mut StdRng, n: u32) -> Vec<Fan> {
 /// Every ask of every follower (by index), shuffled so that repeats land anywhere, even at the
 /// same moment as the first ask.
 pub fn asks(rng: &mut StdRng, crowd: &[Fan]) -> Vec<usize> {
-    let mut asks: Vec<usize> = crowd.iter().enumerate().flat_map(|(i, f)| std::iter::repeat_n(i, f.asks as usize)).collect();
+    let mut asks: Vec<usize> = crowd
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| std::iter::repeat_n(i, f.asks as usize))
+        .collect();
     asks.shuffle(rng);
     asks
 }

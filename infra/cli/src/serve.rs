@@ -25,7 +25,7 @@ pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
         .api_key
         .filter(|k| !k.trim().is_empty())
         .ok_or_else(|| anyhow!("no API key: set PROMO_API_KEY or pass --api-key"))?;
-    promo_api::init_tracing();
+    init_logging();
     let config = crate::store::config(data);
     let store = crate::store::connect(data).await?;
     let services = Arc::new(Services::new(store.clone(), &key)?);
@@ -33,12 +33,17 @@ pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}:{}", args.bind, args.port))?;
     let addr = listener.local_addr()?;
-    println!("promo API listening on http://{addr} ({})", crate::store::describe(&config));
+    println!(
+        "promo API listening on http://{addr} ({})",
+        crate::store::describe(&config)
+    );
     println!("  POST http://{addr}/v1/campaigns/{{campaign}}/claims   (header x-api-key)");
     println!("  POST http://{addr}/v1/redemptions                   (header x-api-key)");
     println!("  GET  http://{addr}/healthz");
     let sweeper = tokio::spawn(sweep_forever(store));
-    let served = axum::serve(listener, router(services)).with_graceful_shutdown(shutdown()).await;
+    let served = axum::serve(listener, router(services))
+        .with_graceful_shutdown(shutdown())
+        .await;
     sweeper.abort();
     served.context("serving HTTP")?;
     println!("stopped");
@@ -77,9 +82,26 @@ async fn sweep_forever(store: Store) {
         match sweep_all(&store, Timestamp::now()).await {
             Ok(0) => {}
             Ok(retired) => tracing::info!(retired, "expire sweep retired unissued codes"),
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "expire sweep failed; retrying next minute"),
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "expire sweep failed; retrying next minute"
+            ),
         }
     }
+}
+
+/// The API's logging; without `RUST_LOG`, the embedded engine's per-request notices (every
+/// refused conditional write is one) are left out.
+fn init_logging() {
+    if std::env::var_os("RUST_LOG").is_none() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info,dynoxide=error"))
+            .with_writer(std::io::stderr)
+            .compact()
+            .try_init();
+    }
+    // Installs the API's standard subscriber unless the one above is already in place.
+    promo_api::init_tracing();
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

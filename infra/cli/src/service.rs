@@ -26,7 +26,10 @@ impl Services {
     /// Both handlers on `store`, accepting `api_key`.
     pub fn new(store: Store, api_key: &str) -> anyhow::Result<Self> {
         let key = ApiKey::new(api_key).context("the API key")?;
-        Ok(Self { issue: IssueService::new(store.clone(), key.clone()), redeem: RedeemService::new(store, key) })
+        Ok(Self {
+            issue: IssueService::new(store.clone(), key.clone()),
+            redeem: RedeemService::new(store, key),
+        })
     }
 
     /// One claim through the issue handler: the status, and the code or the refusal's reason.
@@ -49,7 +52,11 @@ impl Services {
 
     /// One redemption through the redeem handler; true when it succeeded.
     pub async fn redeem(&self, code: &str, order: &str, key: &str) -> bool {
-        let req = request("/v1/redemptions", &json!({ "code": code, "order_ref": order }), key);
+        let req = request(
+            "/v1/redemptions",
+            &json!({ "code": code, "order_ref": order }),
+            key,
+        );
         let res = self.redeem.handle(req).await;
         res.status().is_success()
     }
@@ -63,7 +70,8 @@ fn request(path: &str, body: &Value, key: &str) -> lambda_http::Request {
         req.headers_mut().insert(API_KEY_HEADER, v);
     }
     if let Ok(v) = "application/json".parse() {
-        req.headers_mut().insert(lambda_http::http::header::CONTENT_TYPE, v);
+        req.headers_mut()
+            .insert(lambda_http::http::header::CONTENT_TYPE, v);
     }
     req
 }
@@ -78,7 +86,10 @@ fn answer(res: lambda_http::Response<Body>, field: &str) -> (u16, Result<String,
             None => (status, Err(format!("no {field} in the answer"))),
         }
     } else {
-        let reason = json.pointer("/error/reason").and_then(Value::as_str).unwrap_or("unreadable_error");
+        let reason = json
+            .pointer("/error/reason")
+            .and_then(Value::as_str)
+            .unwrap_or("unreadable_error");
         (status, Err(reason.to_owned()))
     }
 }
@@ -86,6 +97,8 @@ fn answer(res: lambda_http::Response<Body>, field: &str) -> (u16, Result<String,
 /// Runs the expire sweep (it carries on until done or stuck on stale index entries, which the
 /// next run picks up); returns the codes retired.
 pub async fn sweep_all(store: &Store, now: Timestamp) -> anyhow::Result<u32> {
-    let report = promo_expire::run_sweep(store, now, SWEEP_BUDGET).await.context("the expire sweep")?;
+    let report = promo_expire::run_sweep(store, now, SWEEP_BUDGET)
+        .await
+        .context("the expire sweep")?;
     Ok(report.codes_retired)
 }

@@ -8,7 +8,10 @@ use promo_store::Store;
 
 /// Prints a campaign's numbers as a table or JSON.
 pub async fn run(store: &Store, args: StatsArgs) -> anyhow::Result<()> {
-    let stats = store.campaign_stats(&args.campaign, Timestamp::now()).await.context("reading the campaign's numbers")?;
+    let stats = store
+        .campaign_stats(&args.campaign, Timestamp::now())
+        .await
+        .context("reading the campaign's numbers")?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
         return Ok(());
@@ -16,7 +19,12 @@ pub async fn run(store: &Store, args: StatsArgs) -> anyhow::Result<()> {
     println!("campaign {}", stats.campaign);
     println!(
         "pool {} | issuable {} | available now {} | released later {} | claims {} | redemptions {}",
-        stats.pool_size, stats.issuable, stats.available_now, stats.available_later, stats.claims, stats.redemptions
+        stats.pool_size,
+        stats.issuable,
+        stats.available_now,
+        stats.available_later,
+        stats.claims,
+        stats.redemptions
     );
     println!("{}", stats_table(&stats));
     Ok(())

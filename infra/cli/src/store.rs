@@ -6,13 +6,21 @@ use promo_store::{Backend, Store, StoreConfig};
 /// The configuration: `PROMO_TABLE` selects an AWS table as in [`StoreConfig::from_env`];
 /// otherwise the embedded engine on `data` (from `--data`, which overrides `PROMO_DATA`).
 pub fn config(data: &str) -> StoreConfig {
-    StoreConfig::from_vars(|k| if k == "PROMO_DATA" { Some(data.to_owned()) } else { std::env::var(k).ok() })
+    StoreConfig::from_vars(|k| {
+        if k == "PROMO_DATA" {
+            Some(data.to_owned())
+        } else {
+            std::env::var(k).ok()
+        }
+    })
 }
 
 /// Connects to the configured store.
 pub async fn connect(data: &str) -> anyhow::Result<Store> {
     let config = config(data);
-    Store::connect(&config).await.with_context(|| format!("opening the store ({})", describe(&config)))
+    Store::connect(&config)
+        .await
+        .with_context(|| format!("opening the store ({})", describe(&config)))
 }
 
 /// Where the store is, for people.

@@ -8,10 +8,15 @@ use promo_store::{Backend, Store, StoreConfig};
 pub async fn run(store: &Store, config: &StoreConfig, command: TableCommand) -> anyhow::Result<()> {
     match command {
         TableCommand::Create => {
-            store.ensure_table().await.with_context(|| format!("creating table {}", store.table()))?;
+            store
+                .ensure_table()
+                .await
+                .with_context(|| format!("creating table {}", store.table()))?;
             match &config.backend {
                 Backend::Aws { table } => println!("table {table} is ready"),
-                Backend::Embedded { .. } => println!("table ready ({})", crate::store::describe(config)),
+                Backend::Embedded { .. } => {
+                    println!("table ready ({})", crate::store::describe(config))
+                }
             }
         }
     }

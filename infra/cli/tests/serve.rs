@@ -16,14 +16,33 @@ fn serve_refuses_to_start_without_an_api_key() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = common::promo(&dir.path().join("d.db"), &["serve", "--port", "0"]);
     assert!(!out.status.success());
-    assert!(common::stderr(&out).contains("set PROMO_API_KEY or pass --api-key"), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("set PROMO_API_KEY or pass --api-key"),
+        "{}",
+        common::stderr(&out)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_mounts_the_claim_handler() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("promo.db");
-    ok(&data, &["campaign", "create", "launch", "--name", "Launch", "--product", "B0001", "--discount", "10%", "--days", "1"]);
+    ok(
+        &data,
+        &[
+            "campaign",
+            "create",
+            "launch",
+            "--name",
+            "Launch",
+            "--product",
+            "B0001",
+            "--discount",
+            "10%",
+            "--days",
+            "1",
+        ],
+    );
     ok(&data, &["codes", "generate", "launch", "--count", "5"]);
 
     let mut child = Command::new(PROMO)
@@ -52,7 +71,12 @@ async fn serve_mounts_the_claim_handler() {
     let http = reqwest::Client::new();
     let mut healthy = false;
     for _ in 0..100 {
-        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             healthy = true;
             break;
         }
@@ -62,13 +86,25 @@ async fn serve_mounts_the_claim_handler() {
 
     let claims = format!("{base}/v1/campaigns/launch/claims");
     let body = json!({ "platform": "telegram", "user_id": "123456789" });
-    let first = http.post(&claims).header("x-api-key", KEY).json(&body).send().await.expect("claim");
+    let first = http
+        .post(&claims)
+        .header("x-api-key", KEY)
+        .json(&body)
+        .send()
+        .await
+        .expect("claim");
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.expect("JSON");
     let code = first["code"].as_str().expect("a code").to_owned();
     assert_eq!(first["new"], true);
 
-    let again = http.post(&claims).header("x-api-key", KEY).json(&body).send().await.expect("claim");
+    let again = http
+        .post(&claims)
+        .header("x-api-key", KEY)
+        .json(&body)
+        .send()
+        .await
+        .expect("claim");
     assert_eq!(again.status(), 200);
     let again: Value = again.json().await.expect("JSON");
     assert_eq!(again["code"], code.as_str());
@@ -76,7 +112,13 @@ async fn serve_mounts_the_claim_handler() {
 
     let no_key = http.post(&claims).json(&body).send().await.expect("claim");
     assert_eq!(no_key.status(), 401);
-    let wrong_key = http.post(&claims).header("x-api-key", "nope").json(&body).send().await.expect("claim");
+    let wrong_key = http
+        .post(&claims)
+        .header("x-api-key", "nope")
+        .json(&body)
+        .send()
+        .await
+        .expect("claim");
     assert_eq!(wrong_key.status(), 401);
 
     let huge = vec![b' '; 1024 * 1024 + 1];

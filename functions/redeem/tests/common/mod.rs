@@ -29,19 +29,30 @@ pub fn campaign(id: &str, ends_in_ms: i64) -> NewCampaign {
 
 /// `n` distinct codes with a prefix.
 pub fn codes(prefix: &str, n: usize) -> Vec<PromoCode> {
-    (0..n).map(|i| PromoCode::parse(&format!("{prefix}-{i:04}-TEST")).expect("valid code")).collect()
+    (0..n)
+        .map(|i| PromoCode::parse(&format!("{prefix}-{i:04}-TEST")).expect("valid code"))
+        .collect()
 }
 
 /// Creates a campaign ending in an hour with `n` codes.
 pub async fn campaign_with_codes(store: &Store, id: &str, n: usize) -> CampaignId {
-    let c = store.create_campaign(campaign(id, 3_600_000), Timestamp::now()).await.expect("campaign created");
-    store.import_codes(&c.id, "test", &codes("PC", n), &|_| {}).await.expect("codes imported");
+    let c = store
+        .create_campaign(campaign(id, 3_600_000), Timestamp::now())
+        .await
+        .expect("campaign created");
+    store
+        .import_codes(&c.id, "test", &codes("PC", n), &|_| {})
+        .await
+        .expect("codes imported");
     c.id
 }
 
 /// A request with the test key (unless `key` says otherwise) and a JSON content type.
 pub fn request(method: &str, path: &str, key: Option<&str>, body: impl Into<Body>) -> Request {
-    let mut b = http::Request::builder().method(method).uri(path).header("content-type", "application/json");
+    let mut b = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json");
     if let Some(key) = key {
         b = b.header("x-api-key", key);
     }

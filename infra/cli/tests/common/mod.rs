@@ -33,7 +33,12 @@ pub fn stderr(out: &Output) -> String {
 /// Runs and asserts success, returning stdout.
 pub fn ok(data: &Path, args: &[&str]) -> String {
     let out = promo(data, args);
-    assert!(out.status.success(), "promo {args:?} failed:\n{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        out.status.success(),
+        "promo {args:?} failed:\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
     stdout(&out)
 }
 
