@@ -27,7 +27,10 @@ impl CampaignStatus {
         use CampaignStatus::*;
         matches!(
             (self, next),
-            (Draft, Active) | (Active, Paused) | (Paused, Active) | (Draft | Active | Paused, Ended)
+            (Draft, Active)
+                | (Active, Paused)
+                | (Paused, Active)
+                | (Draft | Active | Paused, Ended)
         )
     }
 
@@ -38,7 +41,10 @@ impl CampaignStatus {
             "active" => Ok(Self::Active),
             "paused" => Ok(Self::Paused),
             "ended" => Ok(Self::Ended),
-            _ => Err(ParseError::new("status", "must be draft, active, paused or ended")),
+            _ => Err(ParseError::new(
+                "status",
+                "must be draft, active, paused or ended",
+            )),
         }
     }
 
@@ -94,21 +100,30 @@ impl NewCampaign {
             return Err(ParseError::new("name", "must be 1 to 200 characters"));
         }
         if self.product.len() > 200 || self.discount.len() > 200 {
-            return Err(ParseError::new("product", "product and discount must be at most 200 characters"));
+            return Err(ParseError::new(
+                "product",
+                "product and discount must be at most 200 characters",
+            ));
         }
         if self.ends_at <= self.starts_at {
             return Err(ParseError::new("ends_at", "must be after starts_at"));
         }
         if let Some(r) = self.redeem_until {
             if r < self.ends_at {
-                return Err(ParseError::new("redeem_until", "must not be before ends_at"));
+                return Err(ParseError::new(
+                    "redeem_until",
+                    "must not be before ends_at",
+                ));
             }
         }
         if self.shards == 0 || self.shards > 256 {
             return Err(ParseError::new("shards", "must be 1 to 256"));
         }
         if self.caps.daily_drip == Some(0) || self.caps.total == Some(0) {
-            return Err(ParseError::new("caps", "a cap must be at least 1 (leave it out for no cap)"));
+            return Err(ParseError::new(
+                "caps",
+                "a cap must be at least 1 (leave it out for no cap)",
+            ));
         }
         Ok(())
     }
@@ -150,7 +165,11 @@ impl Campaign {
     pub fn create(new: NewCampaign, now: Timestamp) -> Self {
         Self {
             redeem_until: new.redeem_until.unwrap_or(new.ends_at),
-            status: if new.activate { CampaignStatus::Active } else { CampaignStatus::Draft },
+            status: if new.activate {
+                CampaignStatus::Active
+            } else {
+                CampaignStatus::Draft
+            },
             id: new.id,
             name: new.name,
             product: new.product,
@@ -175,7 +194,9 @@ impl Campaign {
             CampaignStatus::Active => {}
         }
         if now < self.starts_at {
-            return Err(ClaimRefusal::NotStarted { starts_at: Some(self.starts_at) });
+            return Err(ClaimRefusal::NotStarted {
+                starts_at: Some(self.starts_at),
+            });
         }
         if now >= self.ends_at {
             return Err(ClaimRefusal::Ended);
@@ -220,7 +241,10 @@ mod tests {
                 starts_at: Timestamp(1_000),
                 ends_at: Timestamp(2_000),
                 redeem_until: None,
-                caps: Caps { total: Some(10), daily_drip: Some(3) },
+                caps: Caps {
+                    total: Some(10),
+                    daily_drip: Some(3),
+                },
                 shards: 4,
                 activate: true,
             },
@@ -241,7 +265,12 @@ mod tests {
     #[test]
     fn open_only_inside_the_window_when_active() {
         let mut c = campaign();
-        assert_eq!(c.check_open(Timestamp(999)), Err(ClaimRefusal::NotStarted { starts_at: Some(Timestamp(1_000)) }));
+        assert_eq!(
+            c.check_open(Timestamp(999)),
+            Err(ClaimRefusal::NotStarted {
+                starts_at: Some(Timestamp(1_000))
+            })
+        );
         assert_eq!(c.check_open(Timestamp(1_000)), Ok(()));
         assert_eq!(c.check_open(Timestamp(2_000)), Err(ClaimRefusal::Ended));
         c.status = CampaignStatus::Paused;

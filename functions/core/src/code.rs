@@ -19,9 +19,19 @@ impl PromoCode {
         if s.len() < 4 || s.len() > 64 {
             return Err(ParseError::new("code", "must be 4 to 64 characters"));
         }
-        if let Some(c) = s.chars().find(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-')) {
-            let shown = if c.is_ascii_graphic() { format!("'{c}'") } else { format!("U+{:04X}", c as u32) };
-            return Err(ParseError::new("code", format!("contains {shown}; only letters, digits and '-' are allowed")));
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            let shown = if c.is_ascii_graphic() {
+                format!("'{c}'")
+            } else {
+                format!("U+{:04X}", c as u32)
+            };
+            return Err(ParseError::new(
+                "code",
+                format!("contains {shown}; only letters, digits and '-' are allowed"),
+            ));
         }
         if s.starts_with('-') || s.ends_with('-') || s.contains("--") {
             return Err(ParseError::new("code", "has a misplaced '-'"));
@@ -85,7 +95,9 @@ impl CodeState {
     pub fn can_become(self, next: CodeState) -> bool {
         matches!(
             (self, next),
-            (Self::Available, Self::Issued) | (Self::Issued, Self::Redeemed) | (Self::Available, Self::Retired)
+            (Self::Available, Self::Issued)
+                | (Self::Issued, Self::Redeemed)
+                | (Self::Available, Self::Retired)
         )
     }
 
@@ -140,7 +152,10 @@ mod tests {
 
     #[test]
     fn codes_are_normalised_to_upper_case() {
-        assert_eq!(PromoCode::parse("  7gm3-yyyyy3-zzzzzz ").unwrap().expose(), "7GM3-YYYYY3-ZZZZZZ");
+        assert_eq!(
+            PromoCode::parse("  7gm3-yyyyy3-zzzzzz ").unwrap().expose(),
+            "7GM3-YYYYY3-ZZZZZZ"
+        );
         assert!(PromoCode::parse("AB").is_err());
         assert!(PromoCode::parse("AB CD").is_err());
         assert!(PromoCode::parse("-ABCD").is_err());
@@ -168,7 +183,11 @@ mod tests {
 
     #[test]
     fn lanes_round_trip_through_their_keys() {
-        for lane in [Lane::Open, Lane::Reserve, Lane::Influencer(InfluencerId::parse("alice").unwrap())] {
+        for lane in [
+            Lane::Open,
+            Lane::Reserve,
+            Lane::Influencer(InfluencerId::parse("alice").unwrap()),
+        ] {
             assert_eq!(Lane::from_key(lane.key()).unwrap(), lane);
         }
     }

@@ -13,6 +13,9 @@ pub struct ParseError {
 impl ParseError {
     /// Builds a parse error for `field`.
     pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self { field, reason: reason.into() }
+        Self {
+            field,
+            reason: reason.into(),
+        }
     }
 }

@@ -33,6 +33,10 @@ mod tests {
         let b = generate(3, 5);
         assert_ne!(a, b);
         assert_eq!(a.expose().len(), 17);
-        assert!(a.expose().bytes().all(|c| c == b'-' || ALPHABET.contains(&c)));
+        assert!(
+            a.expose()
+                .bytes()
+                .all(|c| c == b'-' || ALPHABET.contains(&c))
+        );
     }
 }

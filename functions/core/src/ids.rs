@@ -13,13 +13,25 @@ fn parse_slug(field: &'static str, raw: &str, max: usize) -> Result<String, Pars
         return Err(ParseError::new(field, "must not be empty"));
     }
     if s.len() > max {
-        return Err(ParseError::new(field, format!("must be at most {max} characters")));
+        return Err(ParseError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
-    if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_') {
-        return Err(ParseError::new(field, "may contain only a-z, 0-9, '-' and '_'"));
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        return Err(ParseError::new(
+            field,
+            "may contain only a-z, 0-9, '-' and '_'",
+        ));
     }
     if !s.as_bytes()[0].is_ascii_alphanumeric() {
-        return Err(ParseError::new(field, "must start with a letter or a digit"));
+        return Err(ParseError::new(
+            field,
+            "must start with a letter or a digit",
+        ));
     }
     Ok(s.to_owned())
 }
@@ -112,7 +124,10 @@ impl Platform {
             "discord" => Ok(Self::Discord),
             "telegram" => Ok(Self::Telegram),
             "web" => Ok(Self::Web),
-            _ => Err(ParseError::new("platform", "must be one of discord, telegram, web")),
+            _ => Err(ParseError::new(
+                "platform",
+                "must be one of discord, telegram, web",
+            )),
         }
     }
 
@@ -194,7 +209,10 @@ mod tests {
 
     #[test]
     fn campaign_ids_are_trimmed_slugs() {
-        assert_eq!(CampaignId::parse(" spring-sale ").unwrap().as_str(), "spring-sale");
+        assert_eq!(
+            CampaignId::parse(" spring-sale ").unwrap().as_str(),
+            "spring-sale"
+        );
         assert!(CampaignId::parse("Spring").is_err());
         assert!(CampaignId::parse("").is_err());
         assert!(CampaignId::parse("-x").is_err());
@@ -223,7 +241,10 @@ impl OrderRef {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let s = raw.trim();
         if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-            return Err(ParseError::new("order reference", "must be 1 to 128 printable ASCII characters"));
+            return Err(ParseError::new(
+                "order reference",
+                "must be 1 to 128 printable ASCII characters",
+            ));
         }
         Ok(Self(s.to_owned()))
     }

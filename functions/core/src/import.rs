@@ -16,7 +16,11 @@ pub enum FileFormat {
 impl FileFormat {
     /// Picks CSV for a `.csv` file name, text otherwise.
     pub fn from_file_name(name: &str) -> Self {
-        if name.to_ascii_lowercase().ends_with(".csv") { Self::Csv } else { Self::Text }
+        if name.to_ascii_lowercase().ends_with(".csv") {
+            Self::Csv
+        } else {
+            Self::Text
+        }
     }
 }
 
@@ -111,7 +115,11 @@ fn parse_text(bytes: &[u8]) -> ParsedFile {
             // Amazon's download and hand-made files start with titles such as "Claim Code" or
             // "Promotion Tracking ID: ...": before the first code, text that cannot be a code is
             // a header. After it, every such line is an error.
-            Err(_) if out.file.codes.is_empty() && out.file.bad_lines.is_empty() && looks_like_header(text) => {
+            Err(_)
+                if out.file.codes.is_empty()
+                    && out.file.bad_lines.is_empty()
+                    && looks_like_header(text) =>
+            {
                 out.file.header_lines += 1;
             }
             Err(e) => out.bad(line, LineProblem::Invalid(e.reason)),
@@ -121,15 +129,27 @@ fn parse_text(bytes: &[u8]) -> ParsedFile {
 }
 
 fn looks_like_header(text: &str) -> bool {
-    text.contains(' ') || text.contains(':') || text.chars().any(|c| c.is_ascii_lowercase())
-        && !text.chars().any(|c| c.is_ascii_digit())
+    text.contains(' ')
+        || text.contains(':')
+        || text.chars().any(|c| c.is_ascii_lowercase()) && !text.chars().any(|c| c.is_ascii_digit())
 }
 
-const CODE_COLUMNS: &[&str] = &["code", "claim code", "claim_code", "promo code", "promo_code", "promotion code", "coupon code", "coupon"];
+const CODE_COLUMNS: &[&str] = &[
+    "code",
+    "claim code",
+    "claim_code",
+    "promo code",
+    "promo_code",
+    "promotion code",
+    "coupon code",
+    "coupon",
+];
 
 fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
     let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    let delimiter = if first_line.iter().filter(|b| **b == b';').count() > first_line.iter().filter(|b| **b == b',').count() {
+    let delimiter = if first_line.iter().filter(|b| **b == b';').count()
+        > first_line.iter().filter(|b| **b == b',').count()
+    {
         b';'
     } else {
         b','
@@ -139,7 +159,10 @@ fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
         .flexible(true)
         .has_headers(true)
         .from_reader(bytes);
-    let headers = reader.byte_headers().map_err(|e| FileError::Csv(e.to_string()))?.clone();
+    let headers = reader
+        .byte_headers()
+        .map_err(|e| FileError::Csv(e.to_string()))?
+        .clone();
     let column = headers
         .iter()
         .position(|h| {
@@ -157,7 +180,10 @@ fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(line, |p| p.line() as usize);
-                out.bad(line, LineProblem::Invalid(format!("unreadable CSV row: {}", csv_reason(&e))));
+                out.bad(
+                    line,
+                    LineProblem::Invalid(format!("unreadable CSV row: {}", csv_reason(&e))),
+                );
                 continue;
             }
         }
@@ -167,7 +193,10 @@ fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
             continue;
         }
         let Some(field) = record.get(column) else {
-            out.bad(line, LineProblem::Invalid("the row has no code column".into()));
+            out.bad(
+                line,
+                LineProblem::Invalid("the row has no code column".into()),
+            );
             continue;
         };
         match std::str::from_utf8(field) {
@@ -198,7 +227,12 @@ struct Collector {
 impl Collector {
     fn code(&mut self, line: usize, code: PromoCode) {
         if let Some(first_line) = self.seen.get(&code) {
-            self.bad(line, LineProblem::DuplicateInFile { first_line: *first_line });
+            self.bad(
+                line,
+                LineProblem::DuplicateInFile {
+                    first_line: *first_line,
+                },
+            );
         } else {
             self.seen.insert(code.clone(), line);
             self.file.codes.push((line, code));
@@ -220,17 +254,40 @@ mod tests {
         let parsed = parse_code_file(file, FileFormat::Text).unwrap();
         assert_eq!(parsed.header_lines, 2);
         assert_eq!(parsed.blank_lines, 2);
-        let codes: Vec<_> = parsed.codes.iter().map(|(l, c)| (*l, c.expose().to_owned())).collect();
-        assert_eq!(codes, vec![(3, "7GM3-YYYYY3-ZZZZZZ".to_owned()), (5, "7GM3-AAAAA3-BBBBBB".to_owned())]);
-        assert_eq!(parsed.bad_lines[0], BadLine { line: 6, problem: LineProblem::DuplicateInFile { first_line: 3 } });
+        let codes: Vec<_> = parsed
+            .codes
+            .iter()
+            .map(|(l, c)| (*l, c.expose().to_owned()))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                (3, "7GM3-YYYYY3-ZZZZZZ".to_owned()),
+                (5, "7GM3-AAAAA3-BBBBBB".to_owned())
+            ]
+        );
+        assert_eq!(
+            parsed.bad_lines[0],
+            BadLine {
+                line: 6,
+                problem: LineProblem::DuplicateInFile { first_line: 3 }
+            }
+        );
         assert_eq!(parsed.bad_lines[1].line, 7);
-        assert!(matches!(parsed.bad_lines[1].problem, LineProblem::Invalid(_)));
+        assert!(matches!(
+            parsed.bad_lines[1].problem,
+            LineProblem::Invalid(_)
+        ));
     }
 
     #[test]
     fn bad_text_is_an_error_after_the_first_code() {
-        let parsed = parse_code_file(b"ABCD-1234\nnot a code\n\xff\xfe\n", FileFormat::Text).unwrap();
-        assert_eq!(parsed.bad_lines.iter().map(|b| b.line).collect::<Vec<_>>(), vec![2, 3]);
+        let parsed =
+            parse_code_file(b"ABCD-1234\nnot a code\n\xff\xfe\n", FileFormat::Text).unwrap();
+        assert_eq!(
+            parsed.bad_lines.iter().map(|b| b.line).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
     }
 
     #[test]
@@ -238,12 +295,21 @@ mod tests {
         let file = b"order;Claim Code;note\n1;abcd-1234;x\n2;;y\n3;ABCD-1234;z\n4;WXYZ-9999\n";
         let parsed = parse_code_file(file, FileFormat::Csv).unwrap();
         assert_eq!(parsed.codes.len(), 2);
-        assert_eq!(parsed.bad_lines.iter().map(|b| b.line).collect::<Vec<_>>(), vec![3, 4]);
+        assert_eq!(
+            parsed.bad_lines.iter().map(|b| b.line).collect::<Vec<_>>(),
+            vec![3, 4]
+        );
     }
 
     #[test]
     fn csv_without_a_code_column_or_an_empty_file_is_refused() {
-        assert_eq!(parse_code_file(b"a,b\n1,2\n", FileFormat::Csv).unwrap_err(), FileError::NoCodeColumn);
-        assert_eq!(parse_code_file(b"\r\n\n", FileFormat::Text).unwrap_err(), FileError::Empty);
+        assert_eq!(
+            parse_code_file(b"a,b\n1,2\n", FileFormat::Csv).unwrap_err(),
+            FileError::NoCodeColumn
+        );
+        assert_eq!(
+            parse_code_file(b"\r\n\n", FileFormat::Text).unwrap_err(),
+            FileError::Empty
+        );
     }
 }

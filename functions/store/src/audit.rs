@@ -4,7 +4,9 @@
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::items::{CampaignItem, ClaimItem, CodeItem, InfluencerItem, Item, from_item, pk_of, sk_of};
+use crate::items::{
+    CampaignItem, ClaimItem, CodeItem, InfluencerItem, Item, from_item, pk_of, sk_of,
+};
 use promo_core::{CodeState, InfluencerId, Lane, Timestamp};
 use std::collections::HashMap;
 
@@ -76,15 +78,22 @@ pub fn check(r: &Records) -> Vec<String> {
     let mut holders: HashMap<&str, usize> = HashMap::new();
     let mut per_follower: HashMap<(String, String), usize> = HashMap::new();
     for (i, claim) in r.claims.iter().enumerate() {
-        *per_follower.entry((claim.campaign.to_string(), claim.follower.to_string())).or_default() += 1;
+        *per_follower
+            .entry((claim.campaign.to_string(), claim.follower.to_string()))
+            .or_default() += 1;
         if let Some(prev) = holders.insert(claim.code.expose(), i) {
-            v.push(format!("a code is held by two followers (claims #{prev} and #{i})"));
+            v.push(format!(
+                "a code is held by two followers (claims #{prev} and #{i})"
+            ));
         }
         match codes.get(claim.code.expose()) {
             None => v.push(format!("claim #{i} holds a code that is in no pool")),
             Some(code) => {
                 if !matches!(code.code_state, CodeState::Issued | CodeState::Redeemed) {
-                    v.push(format!("claim #{i} holds a code in state {}", code.code_state.as_str()));
+                    v.push(format!(
+                        "claim #{i} holds a code in state {}",
+                        code.code_state.as_str()
+                    ));
                 }
                 if code.follower.as_deref() != Some(claim.follower.to_string().as_str()) {
                     v.push(format!("claim #{i}: the code records another follower"));
@@ -109,56 +118,107 @@ pub fn check(r: &Records) -> Vec<String> {
     for code in &r.codes {
         let issued = matches!(code.code_state, CodeState::Issued | CodeState::Redeemed);
         if issued && !holders.contains_key(code.code.expose()) {
-            v.push(format!("an issued code of {} has no claim record", code.campaign));
+            v.push(format!(
+                "an issued code of {} has no claim record",
+                code.campaign
+            ));
         }
         if !issued && holders.contains_key(code.code.expose()) {
-            v.push(format!("a {} code of {} has a claim record", code.code_state.as_str(), code.campaign));
+            v.push(format!(
+                "a {} code of {} has a claim record",
+                code.code_state.as_str(),
+                code.campaign
+            ));
         }
         if code.code_state == CodeState::Available && code.gsi1pk.is_none() {
-            v.push(format!("an available code of {} is missing from the available index", code.campaign));
+            v.push(format!(
+                "an available code of {} is missing from the available index",
+                code.campaign
+            ));
         }
-        if code.code_state == CodeState::Redeemed && (code.redeemed_at.is_none() || code.order_ref.is_none()) {
-            v.push(format!("a redeemed code of {} lacks its redemption record", code.campaign));
+        if code.code_state == CodeState::Redeemed
+            && (code.redeemed_at.is_none() || code.order_ref.is_none())
+        {
+            v.push(format!(
+                "a redeemed code of {} lacks its redemption record",
+                code.campaign
+            ));
         }
     }
     for c in &r.campaigns {
         let id = &c.campaign.id;
         let pool = r.codes.iter().filter(|k| &k.campaign == id).count() as u32;
         if pool != c.campaign.pool_size {
-            v.push(format!("{id}: pool size {} but {pool} code records", c.campaign.pool_size));
+            v.push(format!(
+                "{id}: pool size {} but {pool} code records",
+                c.campaign.pool_size
+            ));
         }
         let issued: Vec<&ClaimItem> = r.claims.iter().filter(|k| &k.campaign == id).collect();
         if issued.len() as u32 > c.campaign.issuable {
-            v.push(format!("{id}: {} codes issued, more than the {} issuable", issued.len(), c.campaign.issuable));
+            v.push(format!(
+                "{id}: {} codes issued, more than the {} issuable",
+                issued.len(),
+                c.campaign.issuable
+            ));
         }
         if let Some(cap) = c.campaign.caps.total {
             if issued.len() as u32 > cap {
-                v.push(format!("{id}: {} codes issued over the cap of {cap}", issued.len()));
+                v.push(format!(
+                    "{id}: {} codes issued over the cap of {cap}",
+                    issued.len()
+                ));
             }
         }
-        if r.codes.iter().any(|k| &k.campaign == id && k.lane == Lane::Reserve.key() && k.code_state != CodeState::Available && k.code_state != CodeState::Retired) {
+        if r.codes.iter().any(|k| {
+            &k.campaign == id
+                && k.lane == Lane::Reserve.key()
+                && k.code_state != CodeState::Available
+                && k.code_state != CodeState::Retired
+        }) {
             v.push(format!("{id}: a reserve code was issued"));
         }
         let mut by_influencer: HashMap<&InfluencerId, u32> = HashMap::new();
         for claim in &issued {
             *by_influencer.entry(&claim.influencer).or_default() += 1;
         }
-        for inf in r.influencers.iter().filter(|i| &i.influencer.campaign == id) {
+        for inf in r
+            .influencers
+            .iter()
+            .filter(|i| &i.influencer.campaign == id)
+        {
             let got = by_influencer.get(&inf.influencer.id).copied().unwrap_or(0);
             if let Some(q) = inf.influencer.quota {
                 if got > q {
-                    v.push(format!("{id}: influencer {} has {got} claims over a quota of {q}", inf.influencer.id));
+                    v.push(format!(
+                        "{id}: influencer {} has {got} claims over a quota of {q}",
+                        inf.influencer.id
+                    ));
                 }
                 let lane = Lane::Influencer(inf.influencer.id.clone());
-                let backed = r.codes.iter().filter(|k| &k.campaign == id && k.lane == lane.key()).count() as u32;
+                let backed = r
+                    .codes
+                    .iter()
+                    .filter(|k| &k.campaign == id && k.lane == lane.key())
+                    .count() as u32;
                 if backed != inf.influencer.backed {
-                    v.push(format!("{id}: influencer {} is backed by {backed} codes, recorded {}", inf.influencer.id, inf.influencer.backed));
+                    v.push(format!(
+                        "{id}: influencer {} is backed by {backed} codes, recorded {}",
+                        inf.influencer.id, inf.influencer.backed
+                    ));
                 }
             }
         }
         for influencer in by_influencer.keys() {
-            if !influencer.is_direct() && !r.influencers.iter().any(|i| &i.influencer.campaign == id && &i.influencer.id == *influencer) {
-                v.push(format!("{id}: claims attributed to unregistered influencer {influencer}"));
+            if !influencer.is_direct()
+                && !r
+                    .influencers
+                    .iter()
+                    .any(|i| &i.influencer.campaign == id && &i.influencer.id == *influencer)
+            {
+                v.push(format!(
+                    "{id}: claims attributed to unregistered influencer {influencer}"
+                ));
             }
         }
     }
@@ -167,5 +227,9 @@ pub fn check(r: &Records) -> Vec<String> {
 
 /// The latest claim time of a campaign's claims, for checks against its end.
 pub fn last_claim_at(r: &Records, campaign: &promo_core::CampaignId) -> Option<Timestamp> {
-    r.claims.iter().filter(|c| &c.campaign == campaign).map(|c| c.claimed_at).max()
+    r.claims
+        .iter()
+        .filter(|c| &c.campaign == campaign)
+        .map(|c| c.claimed_at)
+        .max()
 }

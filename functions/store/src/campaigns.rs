@@ -3,12 +3,15 @@
 use crate::Store;
 use crate::error::StoreError;
 use crate::items::{
-    CODE_SK, CampaignItem, InfluencerItem, META, available_pk, campaign_pk, code_pk, influencer_sk, key, n,
-    pk_of, s, to_item,
+    CODE_SK, CampaignItem, InfluencerItem, META, available_pk, campaign_pk, code_pk, influencer_sk,
+    key, n, pk_of, s, to_item,
 };
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{Put, ReturnConsumedCapacity, TransactWriteItem, Update};
-use promo_core::{Campaign, CampaignId, CampaignStatus, CodeState, Influencer, InfluencerId, Lane, NewCampaign, PromoCode, Timestamp};
+use promo_core::{
+    Campaign, CampaignId, CampaignStatus, CodeState, Influencer, InfluencerId, Lane, NewCampaign,
+    PromoCode, Timestamp,
+};
 
 /// How many codes one lane move writes per transaction (DynamoDB allows 100 items; one is the
 /// influencer item).
@@ -16,8 +19,13 @@ const MOVE_BATCH: usize = 99;
 
 impl Store {
     /// Creates a campaign; refuses an id that exists.
-    pub async fn create_campaign(&self, new: NewCampaign, now: Timestamp) -> Result<Campaign, StoreError> {
-        new.validate().map_err(|e| StoreError::Refused(e.to_string()))?;
+    pub async fn create_campaign(
+        &self,
+        new: NewCampaign,
+        now: Timestamp,
+    ) -> Result<Campaign, StoreError> {
+        new.validate()
+            .map_err(|e| StoreError::Refused(e.to_string()))?;
         let campaign = Campaign::create(new, now);
         self.metrics().write();
         let result = self
@@ -30,8 +38,16 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(campaign),
-            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
-                Err(StoreError::Refused(format!("campaign {} already exists", campaign.id)))
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Err(StoreError::Refused(format!(
+                    "campaign {} already exists",
+                    campaign.id
+                )))
             }
             Err(e) => Err(StoreError::sdk("PutItem", e)),
         }
@@ -88,7 +104,12 @@ impl Store {
     /// Moves a campaign to `status` if its lifecycle allows it. Ending sets the end time to now
     /// (if later), so every code's window check refuses further claims once the codes are
     /// swept; run the expire sweep to retire them.
-    pub async fn set_campaign_status(&self, id: &CampaignId, status: CampaignStatus, now: Timestamp) -> Result<Campaign, StoreError> {
+    pub async fn set_campaign_status(
+        &self,
+        id: &CampaignId,
+        status: CampaignStatus,
+        now: Timestamp,
+    ) -> Result<Campaign, StoreError> {
         let current = self.get_campaign(id).await?.ok_or_else(|| unknown(id))?;
         if current.status == status {
             return Ok(current);
@@ -110,13 +131,17 @@ impl Store {
             .expression_attribute_values(":from", s(current.status.as_str()))
             .expression_attribute_values(":to", s(status.as_str()));
         update = if status == CampaignStatus::Ended && now < current.ends_at {
-            update.update_expression("SET #st = :to, ends_at = :now").expression_attribute_values(":now", n(now.millis()))
+            update
+                .update_expression("SET #st = :to, ends_at = :now")
+                .expression_attribute_values(":now", n(now.millis()))
         } else {
             update.update_expression("SET #st = :to")
         };
         self.metrics().write();
         update.send().await.map_err(|e| {
-            if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_conditional_check_failed_exception())
+            {
                 StoreError::Refused(format!("campaign {id} changed meanwhile; try again"))
             } else {
                 StoreError::sdk("UpdateItem", e)
@@ -136,15 +161,25 @@ impl Store {
         quota: Option<u32>,
     ) -> Result<Influencer, StoreError> {
         if id.is_direct() {
-            return Err(StoreError::Refused("`direct` is reserved for claims through no influencer".into()));
+            return Err(StoreError::Refused(
+                "`direct` is reserved for claims through no influencer".into(),
+            ));
         }
         if quota == Some(0) {
-            return Err(StoreError::Refused("a quota must be at least 1 (leave it out for no quota)".into()));
+            return Err(StoreError::Refused(
+                "a quota must be at least 1 (leave it out for no quota)".into(),
+            ));
         }
         if self.get_campaign(campaign).await?.is_none() {
             return Err(unknown(campaign));
         }
-        let influencer = Influencer { campaign: campaign.clone(), id, name: name.trim().to_owned(), quota, backed: 0 };
+        let influencer = Influencer {
+            campaign: campaign.clone(),
+            id,
+            name: name.trim().to_owned(),
+            quota,
+            backed: 0,
+        };
         self.metrics().write();
         let result = self
             .client()
@@ -156,8 +191,16 @@ impl Store {
             .await;
         match result {
             Ok(_) => {}
-            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
-                return Err(StoreError::Refused(format!("influencer {} already exists in {campaign}", influencer.id)));
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                return Err(StoreError::Refused(format!(
+                    "influencer {} already exists in {campaign}",
+                    influencer.id
+                )));
             }
             Err(e) => return Err(StoreError::sdk("PutItem", e)),
         }
@@ -172,11 +215,22 @@ impl Store {
     /// Moves available codes from the open lane into an influencer's lane until it backs the
     /// quota or the open lane is empty. Each batch moves codes and raises `backed` in one
     /// transaction, so `backed` always equals the codes placed in the lane.
-    pub async fn back_lane(&self, campaign: &CampaignId, id: &InfluencerId) -> Result<Influencer, StoreError> {
+    pub async fn back_lane(
+        &self,
+        campaign: &CampaignId,
+        id: &InfluencerId,
+    ) -> Result<Influencer, StoreError> {
         let target = Lane::Influencer(id.clone());
         for _ in 0..10_000 {
-            let ctx = self.read_context(campaign).await?.ok_or_else(|| unknown(campaign))?;
-            let influencer = ctx.influencers.get(id).cloned().ok_or_else(|| StoreError::Refused(format!("unknown influencer {id}")))?;
+            let ctx = self
+                .read_context(campaign)
+                .await?
+                .ok_or_else(|| unknown(campaign))?;
+            let influencer = ctx
+                .influencers
+                .get(id)
+                .cloned()
+                .ok_or_else(|| StoreError::Refused(format!("unknown influencer {id}")))?;
             let need = (influencer.unbacked() as usize).min(MOVE_BATCH);
             if need == 0 {
                 return Ok(influencer);
@@ -185,7 +239,10 @@ impl Store {
             if codes.is_empty() {
                 return Ok(influencer);
             }
-            let mut tx = self.client().transact_write_items().return_consumed_capacity(ReturnConsumedCapacity::Total);
+            let mut tx = self
+                .client()
+                .transact_write_items()
+                .return_consumed_capacity(ReturnConsumedCapacity::Total);
             for (code, shard) in &codes {
                 let update = Update::builder()
                     .table_name(self.table())
@@ -214,7 +271,10 @@ impl Store {
             match tx.send().await {
                 Ok(_) => {}
                 // A code was issued meanwhile, or another move raced: read again and redo.
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception()) => {
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_transaction_canceled_exception()) =>
+                {
                     crate::retry::backoff(1).await;
                 }
                 Err(e) => return Err(StoreError::sdk("TransactWriteItems", e)),
@@ -222,11 +282,18 @@ impl Store {
             self.invalidate_context(campaign);
             self.forget_candidates(campaign);
         }
-        Err(StoreError::Refused("could not back the influencer's lane; try again".into()))
+        Err(StoreError::Refused(
+            "could not back the influencer's lane; try again".into(),
+        ))
     }
 
     /// Up to `limit` available codes of the open lane, with their shards.
-    async fn open_codes(&self, campaign: &CampaignId, shards: u16, limit: usize) -> Result<Vec<(PromoCode, u16)>, StoreError> {
+    async fn open_codes(
+        &self,
+        campaign: &CampaignId,
+        shards: u16,
+        limit: usize,
+    ) -> Result<Vec<(PromoCode, u16)>, StoreError> {
         let mut out = Vec::new();
         for shard in 0..shards.max(1) {
             if out.len() >= limit {
@@ -245,7 +312,10 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::sdk("Query", e))?;
             for item in page.items() {
-                if let Some(code) = pk_of(item).and_then(|pk| pk.strip_prefix("K#")).and_then(|c| PromoCode::parse(c).ok()) {
+                if let Some(code) = pk_of(item)
+                    .and_then(|pk| pk.strip_prefix("K#"))
+                    .and_then(|c| PromoCode::parse(c).ok())
+                {
                     out.push((code, shard));
                 }
             }
@@ -254,7 +324,11 @@ impl Store {
     }
 
     /// Builds a `Put` of an item (for transactions in other modules).
-    pub(crate) fn put_of(&self, item: crate::items::Item, condition: Option<&str>) -> Result<Put, StoreError> {
+    pub(crate) fn put_of(
+        &self,
+        item: crate::items::Item,
+        condition: Option<&str>,
+    ) -> Result<Put, StoreError> {
         Put::builder()
             .table_name(self.table())
             .set_item(Some(item))

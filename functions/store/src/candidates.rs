@@ -36,13 +36,24 @@ pub(crate) struct CandidateCache {
 
 impl CandidateCache {
     fn shard(&self, key: ShardKey) -> Arc<tokio::sync::Mutex<ShardStock>> {
-        self.shards.lock().expect("candidate cache lock").entry(key).or_default().clone()
+        self.shards
+            .lock()
+            .expect("candidate cache lock")
+            .entry(key)
+            .or_default()
+            .clone()
     }
 
     /// Forgets a campaign's stock (after an import or a lane change).
     pub(crate) fn forget(&self, campaign: &CampaignId) {
-        self.shards.lock().expect("candidate cache lock").retain(|(c, _, _), _| c != campaign);
-        self.exhausted.lock().expect("candidate cache lock").retain(|(c, _), _| c != campaign);
+        self.shards
+            .lock()
+            .expect("candidate cache lock")
+            .retain(|(c, _, _), _| c != campaign);
+        self.exhausted
+            .lock()
+            .expect("candidate cache lock")
+            .retain(|(c, _), _| c != campaign);
     }
 
     pub(crate) fn exhausted(&self, campaign: &CampaignId, lane: &Lane) -> Option<ClaimRefusal> {
@@ -54,7 +65,10 @@ impl CandidateCache {
 
     pub(crate) fn set_exhausted(&self, campaign: &CampaignId, lane: &Lane, refusal: ClaimRefusal) {
         let until = Instant::now() + EMPTY_FOR;
-        self.exhausted.lock().expect("candidate cache lock").insert((campaign.clone(), lane.key().to_owned()), (until, refusal));
+        self.exhausted
+            .lock()
+            .expect("candidate cache lock")
+            .insert((campaign.clone(), lane.key().to_owned()), (until, refusal));
     }
 }
 
@@ -80,19 +94,31 @@ impl Store {
         // First pass: shards nobody else is refilling right now; a busy shard is not waited on
         // while another may serve at once.
         for &shard in &order {
-            let stock = self.inner.candidates.shard((campaign.clone(), lane.key().to_owned(), shard));
+            let stock =
+                self.inner
+                    .candidates
+                    .shard((campaign.clone(), lane.key().to_owned(), shard));
             let Ok(mut guard) = stock.try_lock() else {
                 busy.push(shard);
                 continue;
             };
-            if let Some(code) = self.take_from(&mut guard, campaign, lane, shard, now).await? {
+            if let Some(code) = self
+                .take_from(&mut guard, campaign, lane, shard, now)
+                .await?
+            {
                 return Ok(Some(Candidate { code, shard }));
             }
         }
         for shard in busy {
-            let stock = self.inner.candidates.shard((campaign.clone(), lane.key().to_owned(), shard));
+            let stock =
+                self.inner
+                    .candidates
+                    .shard((campaign.clone(), lane.key().to_owned(), shard));
             let mut guard = stock.lock().await;
-            if let Some(code) = self.take_from(&mut guard, campaign, lane, shard, now).await? {
+            if let Some(code) = self
+                .take_from(&mut guard, campaign, lane, shard, now)
+                .await?
+            {
                 return Ok(Some(Candidate { code, shard }));
             }
         }
@@ -146,13 +172,25 @@ impl Store {
         Ok(out
             .items()
             .iter()
-            .filter_map(|item| pk_of(item)?.strip_prefix("K#").and_then(|c| PromoCode::parse(c).ok()))
+            .filter_map(|item| {
+                pk_of(item)?
+                    .strip_prefix("K#")
+                    .and_then(|c| PromoCode::parse(c).ok())
+            })
             .collect())
     }
 
     /// Puts back a candidate that a claim did not use (it is still available).
-    pub(crate) async fn return_candidate(&self, campaign: &CampaignId, lane: &Lane, candidate: Candidate) {
-        let stock = self.inner.candidates.shard((campaign.clone(), lane.key().to_owned(), candidate.shard));
+    pub(crate) async fn return_candidate(
+        &self,
+        campaign: &CampaignId,
+        lane: &Lane,
+        candidate: Candidate,
+    ) {
+        let stock =
+            self.inner
+                .candidates
+                .shard((campaign.clone(), lane.key().to_owned(), candidate.shard));
         stock.lock().await.codes.push(candidate.code);
     }
 

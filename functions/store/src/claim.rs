@@ -4,13 +4,18 @@
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::items::{CLAIM_SK, CODE_SK, ClaimItem, CodeItem, claim_pk, code_pk, from_item, issued_pk, key, n, s, to_item};
+use crate::items::{
+    CLAIM_SK, CODE_SK, ClaimItem, CodeItem, claim_pk, code_pk, from_item, issued_pk, key, n, s,
+    to_item,
+};
 use crate::retry::{MAX_ATTEMPTS, backoff};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     Put, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
-use promo_core::{CampaignId, ClaimRefusal, Claimed, CodeState, Follower, InfluencerId, Lane, Timestamp};
+use promo_core::{
+    CampaignId, ClaimRefusal, Claimed, CodeState, Follower, InfluencerId, Lane, Timestamp,
+};
 
 /// What a follower asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +43,17 @@ impl Store {
     /// Hands `request.follower` one code of the campaign, or the code they already hold.
     /// Safe to call any number of times, concurrently, and after a lost reply: a follower never
     /// gets a second code, and a code never goes to a second follower.
-    pub async fn claim(&self, request: &ClaimRequest, now: Timestamp) -> Result<ClaimOutcome, StoreError> {
+    pub async fn claim(
+        &self,
+        request: &ClaimRequest,
+        now: Timestamp,
+    ) -> Result<ClaimOutcome, StoreError> {
         // The repeat path: one strongly consistent read. Someone who already holds a code gets it
         // back even after the campaign ended or sold out.
-        if let Some(existing) = self.follower_claim(&request.campaign, &request.follower).await? {
+        if let Some(existing) = self
+            .follower_claim(&request.campaign, &request.follower)
+            .await?
+        {
             return Ok(Ok(existing.claimed(false)));
         }
         let Some(ctx) = self.campaign_context(&request.campaign).await? else {
@@ -61,16 +73,22 @@ impl Store {
         let campaign = &ctx.campaign;
         if let Some(refusal) = self.inner.candidates.exhausted(&campaign.id, &lane) {
             // A drip refusal is only cached until its release time.
-            if !matches!(refusal, ClaimRefusal::DripExhausted { next_release } if next_release <= now) {
+            if !matches!(refusal, ClaimRefusal::DripExhausted { next_release } if next_release <= now)
+            {
                 return Ok(Err(refusal));
             }
         }
         let mut attempt = 0;
         while attempt < MAX_ATTEMPTS {
             attempt += 1;
-            let Some(candidate) = self.pick_candidate(&campaign.id, campaign.shards, &lane, now).await? else {
+            let Some(candidate) = self
+                .pick_candidate(&campaign.id, campaign.shards, &lane, now)
+                .await?
+            else {
                 let refusal = self.exhausted(&ctx, &lane, now).await?;
-                self.inner.candidates.set_exhausted(&campaign.id, &lane, refusal.clone());
+                self.inner
+                    .candidates
+                    .set_exhausted(&campaign.id, &lane, refusal.clone());
                 return Ok(Err(refusal));
             };
             let claim = ClaimItem {
@@ -109,7 +127,12 @@ impl Store {
         Ok(Err(ClaimRefusal::Busy))
     }
 
-    async fn try_issue(&self, claim: &ClaimItem, lane: &Lane, shard: u16) -> Result<Attempt, StoreError> {
+    async fn try_issue(
+        &self,
+        claim: &ClaimItem,
+        lane: &Lane,
+        shard: u16,
+    ) -> Result<Attempt, StoreError> {
         let put = Put::builder()
             .table_name(self.table())
             .set_item(Some(to_item(claim)?))
@@ -156,7 +179,9 @@ impl Store {
             }
             Err(err) => err,
         };
-        let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error() else {
+        let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) =
+            err.as_service_error()
+        else {
             return Err(StoreError::sdk("TransactWriteItems", err));
         };
         let reasons = cancel.cancellation_reasons();
@@ -165,7 +190,10 @@ impl Store {
             let old = reasons[0].item().cloned().unwrap_or_default();
             if old.is_empty() {
                 // No ALL_OLD from this engine: read the claim instead.
-                return match self.follower_claim(&claim.campaign, &claim.follower).await? {
+                return match self
+                    .follower_claim(&claim.campaign, &claim.follower)
+                    .await?
+                {
                     Some(existing) => Ok(Attempt::Repeat(existing.claimed(false))),
                     None => Ok(Attempt::Retry),
                 };
@@ -176,7 +204,10 @@ impl Store {
         if code_of(1) == "ConditionalCheckFailed" {
             if let Some(old) = reasons[1].item().filter(|i| !i.is_empty()) {
                 let code: CodeItem = from_item(old.clone())?;
-                if code.code_state == CodeState::Available && code.lane == lane.key() && code.closes_at.millis() <= now {
+                if code.code_state == CodeState::Available
+                    && code.lane == lane.key()
+                    && code.closes_at.millis() <= now
+                {
                     return Ok(Attempt::Closed);
                 }
             }
@@ -193,7 +224,10 @@ impl Store {
         now: Timestamp,
     ) -> Result<ClaimRefusal, StoreError> {
         let campaign = &ctx.campaign;
-        if let Some(next_release) = self.next_release(&campaign.id, campaign.shards, lane, now).await? {
+        if let Some(next_release) = self
+            .next_release(&campaign.id, campaign.shards, lane, now)
+            .await?
+        {
             if next_release < campaign.ends_at {
                 return Ok(ClaimRefusal::DripExhausted { next_release });
             }
@@ -207,7 +241,11 @@ impl Store {
     }
 
     /// The code a follower holds in a campaign, if any (one strongly consistent read).
-    pub async fn follower_claim(&self, campaign: &CampaignId, follower: &Follower) -> Result<Option<ClaimItem>, StoreError> {
+    pub async fn follower_claim(
+        &self,
+        campaign: &CampaignId,
+        follower: &Follower,
+    ) -> Result<Option<ClaimItem>, StoreError> {
         self.metrics().read();
         let out = self
             .client()

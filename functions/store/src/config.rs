@@ -39,16 +39,24 @@ impl StoreConfig {
     /// Like [`StoreConfig::from_env`], from any variable source (for tests).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
         if let Some(table) = var("PROMO_TABLE").filter(|t| !t.trim().is_empty()) {
-            return Self { backend: Backend::Aws { table: table.trim().to_owned() } };
+            return Self {
+                backend: Backend::Aws {
+                    table: table.trim().to_owned(),
+                },
+            };
         }
-        let data = var("PROMO_DATA").filter(|d| !d.trim().is_empty()).unwrap_or_else(|| DEFAULT_DATA_FILE.to_owned());
+        let data = var("PROMO_DATA")
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_DATA_FILE.to_owned());
         Self::embedded(&data)
     }
 
     /// The embedded engine on `data` (a file path, or `:memory:`).
     pub fn embedded(data: &str) -> Self {
         let path = (data != ":memory:").then(|| PathBuf::from(data));
-        Self { backend: Backend::Embedded { path } }
+        Self {
+            backend: Backend::Embedded { path },
+        }
     }
 }
 
@@ -69,12 +77,27 @@ mod tests {
     #[test]
     fn table_name_selects_aws_and_data_selects_the_file() {
         let aws = StoreConfig::from_vars(|k| (k == "PROMO_TABLE").then(|| "promo-prod".to_owned()));
-        assert_eq!(aws.backend, Backend::Aws { table: "promo-prod".into() });
+        assert_eq!(
+            aws.backend,
+            Backend::Aws {
+                table: "promo-prod".into()
+            }
+        );
         let file = StoreConfig::from_vars(|k| (k == "PROMO_DATA").then(|| "/tmp/x.db".to_owned()));
-        assert_eq!(file.backend, Backend::Embedded { path: Some("/tmp/x.db".into()) });
+        assert_eq!(
+            file.backend,
+            Backend::Embedded {
+                path: Some("/tmp/x.db".into())
+            }
+        );
         let mem = StoreConfig::from_vars(|k| (k == "PROMO_DATA").then(|| ":memory:".to_owned()));
         assert_eq!(mem.backend, Backend::Embedded { path: None });
         let default = StoreConfig::from_vars(|_| None);
-        assert_eq!(default.backend, Backend::Embedded { path: Some(DEFAULT_DATA_FILE.into()) });
+        assert_eq!(
+            default.backend,
+            Backend::Embedded {
+                path: Some(DEFAULT_DATA_FILE.into())
+            }
+        );
     }
 }

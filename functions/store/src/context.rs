@@ -27,7 +27,10 @@ pub(crate) struct ContextCache {
 
 impl ContextCache {
     pub(crate) fn new(ttl: Duration) -> Self {
-        Self { ttl: Mutex::new(ttl), entries: Mutex::new(HashMap::new()) }
+        Self {
+            ttl: Mutex::new(ttl),
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     pub(crate) fn set_ttl(&self, ttl: Duration) {
@@ -38,11 +41,17 @@ impl ContextCache {
     fn get(&self, id: &CampaignId) -> Option<Arc<CampaignContext>> {
         let ttl = *self.ttl.lock().expect("context ttl lock");
         let entries = self.entries.lock().expect("context cache lock");
-        entries.get(id).filter(|(at, _)| at.elapsed() < ttl).map(|(_, ctx)| ctx.clone())
+        entries
+            .get(id)
+            .filter(|(at, _)| at.elapsed() < ttl)
+            .map(|(_, ctx)| ctx.clone())
     }
 
     fn put(&self, id: CampaignId, ctx: Arc<CampaignContext>) {
-        self.entries.lock().expect("context cache lock").insert(id, (Instant::now(), ctx));
+        self.entries
+            .lock()
+            .expect("context cache lock")
+            .insert(id, (Instant::now(), ctx));
     }
 
     pub(crate) fn invalidate(&self, id: &CampaignId) {
@@ -53,7 +62,10 @@ impl ContextCache {
 impl Store {
     /// The campaign and its influencers, from the per-process cache or one strongly consistent
     /// query. `None` for an unknown campaign.
-    pub async fn campaign_context(&self, id: &CampaignId) -> Result<Option<Arc<CampaignContext>>, StoreError> {
+    pub async fn campaign_context(
+        &self,
+        id: &CampaignId,
+    ) -> Result<Option<Arc<CampaignContext>>, StoreError> {
         if let Some(ctx) = self.inner.contexts.get(id) {
             return Ok(Some(ctx));
         }
@@ -65,7 +77,10 @@ impl Store {
     }
 
     /// Reads the campaign partition (campaign item and influencers), bypassing the cache.
-    pub async fn read_context(&self, id: &CampaignId) -> Result<Option<CampaignContext>, StoreError> {
+    pub async fn read_context(
+        &self,
+        id: &CampaignId,
+    ) -> Result<Option<CampaignContext>, StoreError> {
         let mut campaign = None;
         let mut swept = false;
         let mut influencers = HashMap::new();
@@ -104,7 +119,11 @@ impl Store {
                 break;
             }
         }
-        Ok(campaign.map(|campaign| CampaignContext { campaign, influencers, swept }))
+        Ok(campaign.map(|campaign| CampaignContext {
+            campaign,
+            influencers,
+            swept,
+        }))
     }
 
     pub(crate) fn invalidate_context(&self, id: &CampaignId) {

@@ -21,10 +21,16 @@ impl EmbeddedEngine {
     /// Starts an engine on a SQLite file, created if missing.
     pub async fn file(path: &std::path::Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Engine(format!("creating {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Engine(format!("creating {}: {e}", dir.display())))?;
         }
-        let path = path.to_str().ok_or_else(|| StoreError::Engine("the data path is not UTF-8".into()))?;
-        Self::start(Database::new(path).map_err(|e| StoreError::Engine(format!("opening {path}: {e}")))?).await
+        let path = path
+            .to_str()
+            .ok_or_else(|| StoreError::Engine("the data path is not UTF-8".into()))?;
+        Self::start(
+            Database::new(path).map_err(|e| StoreError::Engine(format!("opening {path}: {e}")))?,
+        )
+        .await
     }
 
     /// Serves `db` on 127.0.0.1 at a free port.
@@ -32,9 +38,14 @@ impl EmbeddedEngine {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| StoreError::Engine(format!("binding a loopback port: {e}")))?;
-        let addr = listener.local_addr().map_err(|e| StoreError::Engine(e.to_string()))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StoreError::Engine(e.to_string()))?;
         let task = tokio::spawn(dynoxide::server::serve_on(listener, db));
-        Ok(Self { endpoint: format!("http://{addr}"), task })
+        Ok(Self {
+            endpoint: format!("http://{addr}"),
+            task,
+        })
     }
 
     /// The engine's endpoint URL, e.g. `http://127.0.0.1:40123`.
@@ -54,7 +65,13 @@ pub fn client_for(endpoint: &str) -> Client {
     let conf = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "promo-embedded"))
+        .credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "promo-embedded",
+        ))
         .endpoint_url(endpoint)
         .timeout_config(crate::config::timeouts())
         .build();

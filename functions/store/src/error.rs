@@ -32,22 +32,36 @@ pub enum StoreError {
 
 impl StoreError {
     /// Maps an SDK error, keeping only its code and message.
-    pub fn sdk<E>(operation: &'static str, err: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> Self
+    pub fn sdk<E>(
+        operation: &'static str,
+        err: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let retryable = match &err {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => true,
             SdkError::ServiceError(s) => {
-                is_retryable_code(s.err().code().unwrap_or_default()) || s.raw().status().is_server_error()
+                is_retryable_code(s.err().code().unwrap_or_default())
+                    || s.raw().status().is_server_error()
             }
             _ => false,
         };
         let message = match err.as_service_error() {
-            Some(s) => format!("{}: {}", s.code().unwrap_or("error"), s.message().unwrap_or("")),
+            Some(s) => format!(
+                "{}: {}",
+                s.code().unwrap_or("error"),
+                s.message().unwrap_or("")
+            ),
             None => format!("{err}"),
         };
-        Self::Dynamo { operation, message, retryable }
+        Self::Dynamo {
+            operation,
+            message,
+            retryable,
+        }
     }
 
     pub(crate) fn build(e: impl std::fmt::Display) -> Self {
@@ -60,7 +74,13 @@ impl StoreError {
 
     /// True when retrying the same operation may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Dynamo { retryable: true, .. })
+        matches!(
+            self,
+            Self::Dynamo {
+                retryable: true,
+                ..
+            }
+        )
     }
 }
 

@@ -25,7 +25,11 @@ pub struct SweepReport {
 
 impl Store {
     /// Sweeps every campaign that is over at `now`, retiring at most `budget` codes.
-    pub async fn expire_sweep(&self, now: Timestamp, budget: u32) -> Result<SweepReport, StoreError> {
+    pub async fn expire_sweep(
+        &self,
+        now: Timestamp,
+        budget: u32,
+    ) -> Result<SweepReport, StoreError> {
         let mut report = SweepReport::default();
         let mut left = budget;
         for campaign in self.list_campaigns().await? {
@@ -41,7 +45,12 @@ impl Store {
                 report.campaigns_ended += 1;
             }
             let mut lanes = vec![Lane::Open, Lane::Reserve];
-            lanes.extend(ctx.influencers.values().filter(|i| i.quota.is_some()).map(|i| i.lane()));
+            lanes.extend(
+                ctx.influencers
+                    .values()
+                    .filter(|i| i.quota.is_some())
+                    .map(|i| i.lane()),
+            );
             let mut done = true;
             for lane in &lanes {
                 for shard in 0..campaign.shards.max(1) {
@@ -50,7 +59,9 @@ impl Store {
                             report.more = true;
                             return Ok(report);
                         }
-                        let codes = self.available_page(&campaign.id, lane, shard, left.min(100)).await?;
+                        let codes = self
+                            .available_page(&campaign.id, lane, shard, left.min(100))
+                            .await?;
                         if codes.is_empty() {
                             break;
                         }
@@ -75,7 +86,13 @@ impl Store {
         Ok(report)
     }
 
-    async fn available_page(&self, campaign: &CampaignId, lane: &Lane, shard: u16, limit: u32) -> Result<Vec<PromoCode>, StoreError> {
+    async fn available_page(
+        &self,
+        campaign: &CampaignId,
+        lane: &Lane,
+        shard: u16,
+        limit: u32,
+    ) -> Result<Vec<PromoCode>, StoreError> {
         self.metrics().read();
         let out = self
             .client()
@@ -91,7 +108,11 @@ impl Store {
         Ok(out
             .items()
             .iter()
-            .filter_map(|i| pk_of(i)?.strip_prefix("K#").and_then(|c| PromoCode::parse(c).ok()))
+            .filter_map(|i| {
+                pk_of(i)?
+                    .strip_prefix("K#")
+                    .and_then(|c| PromoCode::parse(c).ok())
+            })
             .collect())
     }
 
@@ -105,7 +126,9 @@ impl Store {
                     .update_item()
                     .table_name(self.table())
                     .set_key(Some(key(crate::items::code_pk(&code), CODE_SK)))
-                    .update_expression("SET code_state = :retired, retired_at = :now REMOVE gsi1pk, gsi1sk")
+                    .update_expression(
+                        "SET code_state = :retired, retired_at = :now REMOVE gsi1pk, gsi1sk",
+                    )
                     .condition_expression("code_state = :available")
                     .expression_attribute_values(":retired", s(CodeState::Retired.as_str()))
                     .expression_attribute_values(":available", s(CodeState::Available.as_str()))
@@ -116,7 +139,12 @@ impl Store {
                 match r {
                     Ok(_) => Ok(true),
                     // Issued a moment ago: it is the follower's now, and stays so.
-                    Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                    {
+                        Ok(false)
+                    }
                     Err(e) => Err(StoreError::sdk("UpdateItem", e)),
                 }
             })
@@ -142,7 +170,12 @@ impl Store {
             .await;
         match r {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(StoreError::sdk("UpdateItem", e)),
         }
     }

@@ -2,7 +2,9 @@
 
 use crate::error::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use promo_core::{Campaign, CampaignId, CodeState, Follower, Influencer, InfluencerId, Lane, PromoCode, Timestamp};
+use promo_core::{
+    Campaign, CampaignId, CodeState, Follower, Influencer, InfluencerId, Lane, PromoCode, Timestamp,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -32,7 +34,11 @@ pub const CODE_SK: &str = "K";
 
 /// Key of a follower's claim in a campaign: one item per (campaign, platform, user).
 pub fn claim_pk(campaign: &CampaignId, follower: &Follower) -> String {
-    format!("F#{campaign}#{}#{}", follower.platform, follower.user_id.as_str())
+    format!(
+        "F#{campaign}#{}#{}",
+        follower.platform,
+        follower.user_id.as_str()
+    )
 }
 
 /// Sort key of a claim item.
@@ -127,7 +133,11 @@ pub struct InfluencerItem {
 impl InfluencerItem {
     /// Wraps an influencer with its keys.
     pub fn new(influencer: Influencer) -> Self {
-        Self { pk: campaign_pk(&influencer.campaign), sk: influencer_sk(&influencer.id), influencer }
+        Self {
+            pk: campaign_pk(&influencer.campaign),
+            sk: influencer_sk(&influencer.id),
+            influencer,
+        }
     }
 }
 
@@ -226,10 +236,14 @@ impl ClaimItem {
 
 /// The item's `pk`, if it has one.
 pub fn pk_of(item: &Item) -> Option<&str> {
-    item.get("pk").and_then(|v| v.as_s().ok()).map(String::as_str)
+    item.get("pk")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
 }
 
 /// The item's `sk`, if it has one.
 pub fn sk_of(item: &Item) -> Option<&str> {
-    item.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str)
+    item.get("sk")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
 }

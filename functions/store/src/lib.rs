@@ -68,7 +68,11 @@ impl Store {
     /// A fresh in-memory embedded engine with the table created: what tests use.
     pub async fn embedded_memory() -> Result<Self, StoreError> {
         let engine = engine::EmbeddedEngine::memory().await?;
-        let store = Self::build(engine.client(), schema::DEFAULT_TABLE.to_owned(), Some(engine));
+        let store = Self::build(
+            engine.client(),
+            schema::DEFAULT_TABLE.to_owned(),
+            Some(engine),
+        );
         store.ensure_table().await?;
         Ok(store)
     }
@@ -76,7 +80,11 @@ impl Store {
     /// The embedded engine on a SQLite file (created if missing), with the table created.
     pub async fn embedded_file(path: &std::path::Path) -> Result<Self, StoreError> {
         let engine = engine::EmbeddedEngine::file(path).await?;
-        let store = Self::build(engine.client(), schema::DEFAULT_TABLE.to_owned(), Some(engine));
+        let store = Self::build(
+            engine.client(),
+            schema::DEFAULT_TABLE.to_owned(),
+            Some(engine),
+        );
         store.ensure_table().await?;
         Ok(store)
     }

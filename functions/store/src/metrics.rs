@@ -55,18 +55,24 @@ impl StoreMetrics {
 
     pub(crate) fn capacity<'a>(&self, consumed: impl IntoIterator<Item = &'a ConsumedCapacity>) {
         for c in consumed {
-            if let Some(w) = c.write_capacity_units().or(c.capacity_units().filter(|_| c.read_capacity_units().is_none())) {
-                self.wcu_milli.fetch_add((w * 1000.0).round() as u64, Ordering::Relaxed);
+            if let Some(w) = c.write_capacity_units().or(c
+                .capacity_units()
+                .filter(|_| c.read_capacity_units().is_none()))
+            {
+                self.wcu_milli
+                    .fetch_add((w * 1000.0).round() as u64, Ordering::Relaxed);
             }
             if let Some(r) = c.read_capacity_units() {
-                self.rcu_milli.fetch_add((r * 1000.0).round() as u64, Ordering::Relaxed);
+                self.rcu_milli
+                    .fetch_add((r * 1000.0).round() as u64, Ordering::Relaxed);
             }
         }
     }
 
     pub(crate) fn read_capacity(&self, consumed: Option<&ConsumedCapacity>) {
         if let Some(units) = consumed.and_then(|c| c.read_capacity_units().or(c.capacity_units())) {
-            self.rcu_milli.fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
+            self.rcu_milli
+                .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
         }
     }
 

@@ -4,8 +4,13 @@
 use crate::Store;
 use crate::campaigns::unknown;
 use crate::error::StoreError;
-use crate::items::{CODE_SK, CodeItem, available_pk, campaign_pk, code_pk, from_item, influencer_sk, key, n, to_item, META};
-use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem, Update};
+use crate::items::{
+    CODE_SK, CodeItem, META, available_pk, campaign_pk, code_pk, from_item, influencer_sk, key, n,
+    to_item,
+};
+use aws_sdk_dynamodb::types::{
+    KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem, Update,
+};
 use promo_core::{CampaignId, CodeState, InfluencerId, Lane, PromoCode};
 use std::collections::HashMap;
 
@@ -34,15 +39,28 @@ pub struct ImportSummary {
 impl Store {
     /// Which of `codes` are already in the table (in any campaign), by index. Reads in batches of
     /// 100 keys.
-    pub async fn existing_codes(&self, campaign: &CampaignId, import_id: &str, codes: &[PromoCode]) -> Result<Vec<Existing>, StoreError> {
-        let index: HashMap<String, usize> = codes.iter().enumerate().map(|(i, c)| (code_pk(c), i)).collect();
+    pub async fn existing_codes(
+        &self,
+        campaign: &CampaignId,
+        import_id: &str,
+        codes: &[PromoCode],
+    ) -> Result<Vec<Existing>, StoreError> {
+        let index: HashMap<String, usize> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (code_pk(c), i))
+            .collect();
         let mut found = Vec::new();
         for chunk in codes.chunks(100) {
-            let mut keys = KeysAndAttributes::builder().projection_expression("pk, campaign, import_id");
+            let mut keys =
+                KeysAndAttributes::builder().projection_expression("pk, campaign, import_id");
             for c in chunk {
                 keys = keys.keys(key(code_pk(c), CODE_SK));
             }
-            let mut request = Some(HashMap::from([(self.table().to_owned(), keys.build().map_err(StoreError::build)?)]));
+            let mut request = Some(HashMap::from([(
+                self.table().to_owned(),
+                keys.build().map_err(StoreError::build)?,
+            )]));
             let mut tries = 0;
             while let Some(req) = request.take().filter(|r| !r.is_empty()) {
                 tries += 1;
@@ -55,9 +73,18 @@ impl Store {
                     .await
                     .map_err(|e| StoreError::sdk("BatchGetItem", e))?;
                 for item in out.responses.unwrap_or_default().into_values().flatten() {
-                    let get = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                    let get = |k: &str| {
+                        item.get(k)
+                            .and_then(|v| v.as_s().ok())
+                            .cloned()
+                            .unwrap_or_default()
+                    };
                     if let Some(i) = index.get(&get("pk")) {
-                        found.push(Existing { index: *i, same_import: get("campaign") == campaign.as_str() && get("import_id") == import_id });
+                        found.push(Existing {
+                            index: *i,
+                            same_import: get("campaign") == campaign.as_str()
+                                && get("import_id") == import_id,
+                        });
                     }
                 }
                 request = out.unprocessed_keys;
@@ -114,26 +141,49 @@ impl Store {
 
     /// One batch; `None` when the transaction was cancelled (a concurrent change) and should be
     /// planned again.
-    async fn import_batch(&self, campaign_id: &CampaignId, import_id: &str, chunk: &[PromoCode]) -> Result<Option<HashMap<String, u32>>, StoreError> {
-        let ctx = self.read_context(campaign_id).await?.ok_or_else(|| unknown(campaign_id))?;
+    async fn import_batch(
+        &self,
+        campaign_id: &CampaignId,
+        import_id: &str,
+        chunk: &[PromoCode],
+    ) -> Result<Option<HashMap<String, u32>>, StoreError> {
+        let ctx = self
+            .read_context(campaign_id)
+            .await?
+            .ok_or_else(|| unknown(campaign_id))?;
         let campaign = &ctx.campaign;
-        let mut influencers: Vec<_> = ctx.influencers.values().filter(|i| i.unbacked() > 0).cloned().collect();
+        let mut influencers: Vec<_> = ctx
+            .influencers
+            .values()
+            .filter(|i| i.unbacked() > 0)
+            .cloned()
+            .collect();
         influencers.sort_by(|a, b| a.id.cmp(&b.id));
         let mut fills: HashMap<InfluencerId, u32> = HashMap::new();
         let mut lanes: HashMap<String, u32> = HashMap::new();
         let mut issuable = campaign.issuable;
-        let mut tx = self.client().transact_write_items().return_consumed_capacity(ReturnConsumedCapacity::Total);
+        let mut tx = self
+            .client()
+            .transact_write_items()
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
         for (i, code) in chunk.iter().enumerate() {
             let room = campaign.caps.total.is_none_or(|cap| issuable < cap);
             let lane = if !room {
                 Lane::Reserve
-            } else if let Some(inf) = influencers.iter().find(|inf| fills.get(&inf.id).copied().unwrap_or(0) < inf.unbacked()) {
+            } else if let Some(inf) = influencers
+                .iter()
+                .find(|inf| fills.get(&inf.id).copied().unwrap_or(0) < inf.unbacked())
+            {
                 *fills.entry(inf.id.clone()).or_default() += 1;
                 Lane::Influencer(inf.id.clone())
             } else {
                 Lane::Open
             };
-            let seq = if room { issuable } else { campaign.pool_size + i as u32 };
+            let seq = if room {
+                issuable
+            } else {
+                campaign.pool_size + i as u32
+            };
             if room {
                 issuable += 1;
             }
@@ -198,7 +248,12 @@ impl Store {
                 self.metrics().capacity(out.consumed_capacity());
                 Ok(Some(lanes))
             }
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception()) => Ok(None),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_transaction_canceled_exception()) =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(StoreError::sdk("TransactWriteItems", e)),
         }
     }
@@ -223,7 +278,12 @@ impl Store {
 /// resumes instead of reporting its own codes as duplicates.
 pub fn import_id(campaign: &CampaignId, bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in campaign.as_str().bytes().chain([0u8]).chain(bytes.iter().copied()) {
+    for b in campaign
+        .as_str()
+        .bytes()
+        .chain([0u8])
+        .chain(bytes.iter().copied())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }

@@ -4,7 +4,9 @@ use crate::Store;
 use crate::error::StoreError;
 use crate::items::{CODE_SK, CodeItem, code_pk, from_item, key, n, s};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    ReturnConsumedCapacity, ReturnValue, ReturnValuesOnConditionCheckFailure,
+};
 use promo_core::{CodeState, OrderRef, PromoCode, RedeemRefusal, Redeemed, Timestamp};
 
 /// A redemption's outcome.
@@ -13,7 +15,12 @@ pub type RedeemOutcome = Result<Redeemed, RedeemRefusal>;
 impl Store {
     /// Marks an issued code redeemed by `order`. At most one order ever redeems a code; the same
     /// order asking again gets the same success (`replayed`), anyone else a refusal saying why.
-    pub async fn redeem(&self, code: &PromoCode, order: &OrderRef, now: Timestamp) -> Result<RedeemOutcome, StoreError> {
+    pub async fn redeem(
+        &self,
+        code: &PromoCode,
+        order: &OrderRef,
+        now: Timestamp,
+    ) -> Result<RedeemOutcome, StoreError> {
         self.metrics().write();
         let result = self
             .client()
@@ -21,7 +28,9 @@ impl Store {
             .table_name(self.table())
             .set_key(Some(key(code_pk(code), CODE_SK)))
             .update_expression("SET code_state = :redeemed, redeemed_at = :now, order_ref = :order")
-            .condition_expression("attribute_exists(pk) AND code_state = :issued AND redeem_until > :now")
+            .condition_expression(
+                "attribute_exists(pk) AND code_state = :issued AND redeem_until > :now",
+            )
             .expression_attribute_values(":redeemed", s(CodeState::Redeemed.as_str()))
             .expression_attribute_values(":issued", s(CodeState::Issued.as_str()))
             .expression_attribute_values(":now", n(now.millis()))
@@ -37,7 +46,9 @@ impl Store {
                 let item: CodeItem = from_item(out.attributes.unwrap_or_default())?;
                 Ok(Ok(Redeemed {
                     redeemed_at: now,
-                    influencer: item.influencer.unwrap_or_else(promo_core::InfluencerId::direct),
+                    influencer: item
+                        .influencer
+                        .unwrap_or_else(promo_core::InfluencerId::direct),
                     replayed: false,
                 }))
             }
@@ -66,13 +77,17 @@ fn refusal(old: crate::items::Item, order: &OrderRef) -> RedeemOutcome {
             if code.order_ref.as_deref() == Some(order.as_str()) {
                 Ok(Redeemed {
                     redeemed_at,
-                    influencer: code.influencer.unwrap_or_else(promo_core::InfluencerId::direct),
+                    influencer: code
+                        .influencer
+                        .unwrap_or_else(promo_core::InfluencerId::direct),
                     replayed: true,
                 })
             } else {
                 Err(RedeemRefusal::AlreadyRedeemed { redeemed_at })
             }
         }
-        CodeState::Issued => Err(RedeemRefusal::Expired { expired_at: code.redeem_until }),
+        CodeState::Issued => Err(RedeemRefusal::Expired {
+            expired_at: code.redeem_until,
+        }),
     }
 }

@@ -11,8 +11,8 @@
 use crate::error::StoreError;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
 /// The table name used when none is configured (the embedded engine).
@@ -67,20 +67,44 @@ pub struct TableDef {
 /// The table definition.
 pub fn table_def() -> TableDef {
     TableDef {
-        pk: KeyAttr { name: PK, kind: "S" },
-        sk: KeyAttr { name: SK, kind: "S" },
+        pk: KeyAttr {
+            name: PK,
+            kind: "S",
+        },
+        sk: KeyAttr {
+            name: SK,
+            kind: "S",
+        },
         indexes: vec![
             IndexDef {
                 name: GSI_AVAILABLE,
-                pk: KeyAttr { name: "gsi1pk", kind: "S" },
-                sk: KeyAttr { name: "gsi1sk", kind: "N" },
+                pk: KeyAttr {
+                    name: "gsi1pk",
+                    kind: "S",
+                },
+                sk: KeyAttr {
+                    name: "gsi1sk",
+                    kind: "N",
+                },
                 include: &[],
             },
             IndexDef {
                 name: GSI_LISTING,
-                pk: KeyAttr { name: "gsi2pk", kind: "S" },
-                sk: KeyAttr { name: "gsi2sk", kind: "S" },
-                include: &["code_state", "influencer", "claimed_at", "redeemed_at", "campaign"],
+                pk: KeyAttr {
+                    name: "gsi2pk",
+                    kind: "S",
+                },
+                sk: KeyAttr {
+                    name: "gsi2sk",
+                    kind: "S",
+                },
+                include: &[
+                    "code_state",
+                    "influencer",
+                    "claimed_at",
+                    "redeemed_at",
+                    "campaign",
+                ],
             },
         ],
         ttl_attribute: TTL_ATTRIBUTE,
@@ -88,17 +112,35 @@ pub fn table_def() -> TableDef {
 }
 
 fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
-    KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(StoreError::build)
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .map_err(StoreError::build)
 }
 
 fn attr(a: KeyAttr) -> Result<AttributeDefinition, StoreError> {
-    let kind = if a.kind == "N" { ScalarAttributeType::N } else { ScalarAttributeType::S };
-    AttributeDefinition::builder().attribute_name(a.name).attribute_type(kind).build().map_err(StoreError::build)
+    let kind = if a.kind == "N" {
+        ScalarAttributeType::N
+    } else {
+        ScalarAttributeType::S
+    };
+    AttributeDefinition::builder()
+        .attribute_name(a.name)
+        .attribute_type(kind)
+        .build()
+        .map_err(StoreError::build)
 }
 
 /// Creates the table (on-demand billing) if it is missing, and enables TTL on it.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    if client.describe_table().table_name(table).send().await.is_ok() {
+    if client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .is_ok()
+    {
         return Ok(());
     }
     let def = table_def();
@@ -112,7 +154,9 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
         .attribute_definitions(attr(def.sk)?);
     for ix in &def.indexes {
         let projection = if ix.include.is_empty() {
-            Projection::builder().projection_type(ProjectionType::KeysOnly).build()
+            Projection::builder()
+                .projection_type(ProjectionType::KeysOnly)
+                .build()
         } else {
             let mut p = Projection::builder().projection_type(ProjectionType::Include);
             for a in ix.include {
@@ -136,7 +180,9 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
     match req.send().await {
         Ok(_) => {}
         // Another process created it first.
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_in_use_exception()) => {}
         Err(e) => return Err(StoreError::sdk("CreateTable", e)),
     }
     client

@@ -25,7 +25,11 @@ pub struct InfluencerStats {
 impl InfluencerStats {
     /// Redemptions per claim, 0 when there are no claims.
     pub fn conversion(&self) -> f64 {
-        if self.claims == 0 { 0.0 } else { f64::from(self.redemptions) / f64::from(self.claims) }
+        if self.claims == 0 {
+            0.0
+        } else {
+            f64::from(self.redemptions) / f64::from(self.claims)
+        }
     }
 }
 
@@ -52,8 +56,15 @@ pub struct CampaignStats {
 
 impl Store {
     /// Counts a campaign's codes and claims from the indexes.
-    pub async fn campaign_stats(&self, id: &CampaignId, now: Timestamp) -> Result<CampaignStats, StoreError> {
-        let ctx = self.read_context(id).await?.ok_or_else(|| crate::campaigns::unknown(id))?;
+    pub async fn campaign_stats(
+        &self,
+        id: &CampaignId,
+        now: Timestamp,
+    ) -> Result<CampaignStats, StoreError> {
+        let ctx = self
+            .read_context(id)
+            .await?
+            .ok_or_else(|| crate::campaigns::unknown(id))?;
         let c = &ctx.campaign;
         let open = self.count_available(id, &Lane::Open, c.shards, now).await?;
         let mut ids: Vec<_> = ctx.influencers.keys().cloned().collect();
@@ -66,14 +77,22 @@ impl Store {
             let quota = ctx.influencers.get(&inf).and_then(|i| i.quota);
             let remaining = match quota {
                 Some(q) => {
-                    let (a, b) = self.count_available(id, &Lane::Influencer(inf.clone()), c.shards, now).await?;
+                    let (a, b) = self
+                        .count_available(id, &Lane::Influencer(inf.clone()), c.shards, now)
+                        .await?;
                     now_total += a;
                     later_total += b;
                     q.saturating_sub(claims).min(a + b)
                 }
                 None => open.0 + open.1,
             };
-            rows.push(InfluencerStats { influencer: inf, quota, claims, redemptions, remaining });
+            rows.push(InfluencerStats {
+                influencer: inf,
+                quota,
+                claims,
+                redemptions,
+                remaining,
+            });
         }
         Ok(CampaignStats {
             campaign: id.clone(),
@@ -87,7 +106,12 @@ impl Store {
         })
     }
 
-    async fn count_issued(&self, id: &CampaignId, influencer: &InfluencerId, shards: u16) -> Result<(u32, u32), StoreError> {
+    async fn count_issued(
+        &self,
+        id: &CampaignId,
+        influencer: &InfluencerId,
+        shards: u16,
+    ) -> Result<(u32, u32), StoreError> {
         let (mut claims, mut redeemed) = (0, 0);
         for shard in 0..shards.max(1) {
             let mut start = None;
@@ -107,7 +131,11 @@ impl Store {
                     .map_err(|e| StoreError::sdk("Query", e))?;
                 for item in out.items() {
                     claims += 1;
-                    if item.get("code_state").and_then(|v| v.as_s().ok()).is_some_and(|s| s == "redeemed") {
+                    if item
+                        .get("code_state")
+                        .and_then(|v| v.as_s().ok())
+                        .is_some_and(|s| s == "redeemed")
+                    {
                         redeemed += 1;
                     }
                 }
@@ -121,7 +149,13 @@ impl Store {
     }
 
     /// (released now, released later) available codes of a lane.
-    async fn count_available(&self, id: &CampaignId, lane: &Lane, shards: u16, now: Timestamp) -> Result<(u32, u32), StoreError> {
+    async fn count_available(
+        &self,
+        id: &CampaignId,
+        lane: &Lane,
+        shards: u16,
+        now: Timestamp,
+    ) -> Result<(u32, u32), StoreError> {
         let (mut ready, mut later) = (0, 0);
         for shard in 0..shards.max(1) {
             let mut start = None;
@@ -139,8 +173,16 @@ impl Store {
                     .await
                     .map_err(|e| StoreError::sdk("Query", e))?;
                 for item in out.items() {
-                    let at = item.get("gsi1sk").and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-                    if at <= now.millis() { ready += 1 } else { later += 1 }
+                    let at = item
+                        .get("gsi1sk")
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|v| v.parse::<i64>().ok())
+                        .unwrap_or(0);
+                    if at <= now.millis() {
+                        ready += 1
+                    } else {
+                        later += 1
+                    }
                 }
                 start = out.last_evaluated_key;
                 if start.is_none() {

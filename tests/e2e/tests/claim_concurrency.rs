@@ -15,9 +15,15 @@ async fn many_followers_racing_for_a_pool_never_break_an_invariant() {
     let id = common::campaign_with_codes(&store, "viral", 3_600_000, Caps::default(), 1_000).await;
     let quotas = [("alice", 250u32), ("bob", 200), ("carol", 100)];
     for (name, q) in quotas {
-        store.add_influencer(&id, common::inf(name), name, Some(q)).await.expect("influencer");
+        store
+            .add_influencer(&id, common::inf(name), name, Some(q))
+            .await
+            .expect("influencer");
     }
-    store.add_influencer(&id, common::inf("dave"), "dave", None).await.expect("influencer without quota");
+    store
+        .add_influencer(&id, common::inf("dave"), "dave", None)
+        .await
+        .expect("influencer without quota");
 
     // 5,000 followers, each through one attribution, asking 1 to 3 times: ~10,000 requests.
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -29,7 +35,11 @@ async fn many_followers_racing_for_a_pool_never_break_an_invariant() {
         let via = attributions[rng.random_range(0..attributions.len())];
         let influencer = (via != "direct").then(|| common::inf(via));
         for _ in 0..rng.random_range(1..=3) {
-            requests.push(ClaimRequest { campaign: id.clone(), follower: follower.clone(), influencer: influencer.clone() });
+            requests.push(ClaimRequest {
+                campaign: id.clone(),
+                follower: follower.clone(),
+                influencer: influencer.clone(),
+            });
         }
     }
     requests.shuffle(&mut rng);
@@ -39,7 +49,10 @@ async fn many_followers_racing_for_a_pool_never_break_an_invariant() {
         .map(|req| {
             let store = store.clone();
             async move {
-                let out = store.claim(&req, Timestamp::now()).await.expect("store reachable");
+                let out = store
+                    .claim(&req, Timestamp::now())
+                    .await
+                    .expect("store reachable");
                 (req, out)
             }
         })
@@ -62,12 +75,19 @@ async fn many_followers_racing_for_a_pool_never_break_an_invariant() {
                     assert_eq!(prev, code, "a repeat returned another code");
                 }
                 let expected = req.influencer.clone().unwrap_or_else(InfluencerId::direct);
-                assert_eq!(claimed.influencer, expected, "claim attributed to the wrong influencer");
+                assert_eq!(
+                    claimed.influencer, expected,
+                    "claim attributed to the wrong influencer"
+                );
             }
             Err(refusal) => *refusals.entry(refusal.reason()).or_default() += 1,
         }
     }
-    assert_eq!(refusals.get(ClaimRefusal::Busy.reason()), None, "no claim may give up as busy: {refusals:?}");
+    assert_eq!(
+        refusals.get(ClaimRefusal::Busy.reason()),
+        None,
+        "no claim may give up as busy: {refusals:?}"
+    );
     // Every lane is oversubscribed, so exactly the whole pool is issued.
     assert_eq!(new_claims, 1_000, "refusals: {refusals:?}");
     assert_eq!(held.len(), 1_000);
@@ -77,56 +97,124 @@ async fn many_followers_racing_for_a_pool_never_break_an_invariant() {
     let records = store.records().await.expect("scan");
     let violations = promo_store::audit::check(&records);
     assert!(violations.is_empty(), "{violations:#?}");
-    let stats = store.campaign_stats(&id, Timestamp::now()).await.expect("stats");
+    let stats = store
+        .campaign_stats(&id, Timestamp::now())
+        .await
+        .expect("stats");
     for row in &stats.influencers {
-        let from_records = records.claims.iter().filter(|c| c.influencer == row.influencer).count() as u32;
-        assert_eq!(row.claims, from_records, "stats of {} differ from the records", row.influencer);
+        let from_records = records
+            .claims
+            .iter()
+            .filter(|c| c.influencer == row.influencer)
+            .count() as u32;
+        assert_eq!(
+            row.claims, from_records,
+            "stats of {} differ from the records",
+            row.influencer
+        );
         if let Some(q) = row.quota {
-            assert_eq!(row.claims, q, "{}'s lane is oversubscribed and must be used up exactly", row.influencer);
+            assert_eq!(
+                row.claims, q,
+                "{}'s lane is oversubscribed and must be used up exactly",
+                row.influencer
+            );
         }
     }
-    let open_lane: u32 = stats.influencers.iter().filter(|r| r.quota.is_none()).map(|r| r.claims).sum();
+    let open_lane: u32 = stats
+        .influencers
+        .iter()
+        .filter(|r| r.quota.is_none())
+        .map(|r| r.claims)
+        .sum();
     assert_eq!(open_lane, 450);
-    assert!(refusals.contains_key("quota_reached") && refusals.contains_key("sold_out"), "{refusals:?}");
+    assert!(
+        refusals.contains_key("quota_reached") && refusals.contains_key("sold_out"),
+        "{refusals:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn caps_limit_what_is_issued_and_reserve_is_never_touched() {
     let store = common::store().await;
-    let id = common::campaign_with_codes(&store, "capped", 3_600_000, Caps { total: Some(120), daily_drip: None }, 200).await;
+    let id = common::campaign_with_codes(
+        &store,
+        "capped",
+        3_600_000,
+        Caps {
+            total: Some(120),
+            daily_drip: None,
+        },
+        200,
+    )
+    .await;
     let outcomes: Vec<_> = futures::stream::iter(0..400u32)
         .map(|i| {
             let store = store.clone();
             let id = id.clone();
             async move {
-                let req = ClaimRequest { campaign: id, follower: Follower::parse("telegram", &i.to_string()).expect("follower"), influencer: None };
-                store.claim(&req, Timestamp::now()).await.expect("store reachable")
+                let req = ClaimRequest {
+                    campaign: id,
+                    follower: Follower::parse("telegram", &i.to_string()).expect("follower"),
+                    influencer: None,
+                };
+                store
+                    .claim(&req, Timestamp::now())
+                    .await
+                    .expect("store reachable")
             }
         })
         .buffer_unordered(32)
         .collect()
         .await;
     assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 120);
-    assert!(outcomes.iter().filter_map(|o| o.as_ref().err()).all(|r| *r == ClaimRefusal::SoldOut));
+    assert!(
+        outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().err())
+            .all(|r| *r == ClaimRefusal::SoldOut)
+    );
     assert!(store.audit().await.expect("audit").is_empty());
 }
 
 #[tokio::test]
 async fn daily_drip_refuses_with_the_next_release_time() {
     let store = common::store().await;
-    let id = common::campaign_with_codes(&store, "drip", 5 * 86_400_000, Caps { total: None, daily_drip: Some(5) }, 20).await;
+    let id = common::campaign_with_codes(
+        &store,
+        "drip",
+        5 * 86_400_000,
+        Caps {
+            total: None,
+            daily_drip: Some(5),
+        },
+        20,
+    )
+    .await;
     let mut got = 0;
     let mut last = None;
     for i in 0..8u32 {
-        let req = ClaimRequest { campaign: id.clone(), follower: Follower::parse("discord", &i.to_string()).expect("follower"), influencer: None };
+        let req = ClaimRequest {
+            campaign: id.clone(),
+            follower: Follower::parse("discord", &i.to_string()).expect("follower"),
+            influencer: None,
+        };
         match store.claim(&req, Timestamp::now()).await.expect("store") {
             Ok(_) => got += 1,
             Err(r) => last = Some(r),
         }
     }
     assert_eq!(got, 5);
-    let campaign = store.get_campaign(&id).await.expect("read").expect("exists");
-    assert_eq!(last, Some(ClaimRefusal::DripExhausted { next_release: campaign.starts_at.plus_ms(86_400_000) }));
+    let campaign = store
+        .get_campaign(&id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        last,
+        Some(ClaimRefusal::DripExhausted {
+            next_release: campaign.starts_at.plus_ms(86_400_000)
+        })
+    );
 }
 
 #[tokio::test]
@@ -138,16 +226,57 @@ async fn refusals_say_why() {
         follower: Follower::parse("telegram", user).expect("follower"),
         influencer: via.map(common::inf),
     };
-    let unknown = ClaimRequest { campaign: promo_core::CampaignId::parse("nope").expect("id"), ..req("1", None) };
-    assert_eq!(store.claim(&unknown, Timestamp::now()).await.expect("store"), Err(ClaimRefusal::UnknownCampaign));
-    assert_eq!(store.claim(&req("1", Some("ghost")), Timestamp::now()).await.expect("store"), Err(ClaimRefusal::UnknownInfluencer));
-    let first = store.claim(&req("1", None), Timestamp::now()).await.expect("store").expect("claimed");
-    store.set_campaign_status(&id, promo_core::CampaignStatus::Paused, Timestamp::now()).await.expect("pause");
-    assert_eq!(store.claim(&req("2", None), Timestamp::now()).await.expect("store"), Err(ClaimRefusal::Paused));
+    let unknown = ClaimRequest {
+        campaign: promo_core::CampaignId::parse("nope").expect("id"),
+        ..req("1", None)
+    };
+    assert_eq!(
+        store
+            .claim(&unknown, Timestamp::now())
+            .await
+            .expect("store"),
+        Err(ClaimRefusal::UnknownCampaign)
+    );
+    assert_eq!(
+        store
+            .claim(&req("1", Some("ghost")), Timestamp::now())
+            .await
+            .expect("store"),
+        Err(ClaimRefusal::UnknownInfluencer)
+    );
+    let first = store
+        .claim(&req("1", None), Timestamp::now())
+        .await
+        .expect("store")
+        .expect("claimed");
+    store
+        .set_campaign_status(&id, promo_core::CampaignStatus::Paused, Timestamp::now())
+        .await
+        .expect("pause");
+    assert_eq!(
+        store
+            .claim(&req("2", None), Timestamp::now())
+            .await
+            .expect("store"),
+        Err(ClaimRefusal::Paused)
+    );
     // Someone who holds a code gets it back whatever the campaign's state.
-    let again = store.claim(&req("1", None), Timestamp::now()).await.expect("store").expect("same code");
+    let again = store
+        .claim(&req("1", None), Timestamp::now())
+        .await
+        .expect("store")
+        .expect("same code");
     assert_eq!(again.code, first.code);
     assert!(!again.new);
-    store.set_campaign_status(&id, promo_core::CampaignStatus::Ended, Timestamp::now()).await.expect("end");
-    assert_eq!(store.claim(&req("3", None), Timestamp::now()).await.expect("store"), Err(ClaimRefusal::Ended));
+    store
+        .set_campaign_status(&id, promo_core::CampaignStatus::Ended, Timestamp::now())
+        .await
+        .expect("end");
+    assert_eq!(
+        store
+            .claim(&req("3", None), Timestamp::now())
+            .await
+            .expect("store"),
+        Err(ClaimRefusal::Ended)
+    );
 }

@@ -7,7 +7,9 @@ use promo_store::Store;
 
 /// A fresh in-memory store.
 pub async fn store() -> Store {
-    Store::embedded_memory().await.expect("embedded engine starts")
+    Store::embedded_memory()
+        .await
+        .expect("embedded engine starts")
 }
 
 /// An active campaign open from a minute ago until `ends_in_ms` from now.
@@ -29,13 +31,32 @@ pub fn campaign(id: &str, ends_in_ms: i64, caps: Caps) -> NewCampaign {
 
 /// `n` distinct Amazon-shaped codes with a prefix.
 pub fn codes(prefix: &str, n: usize) -> Vec<PromoCode> {
-    (0..n).map(|i| PromoCode::parse(&format!("{prefix}-{i:06}-TESTCD")).expect("valid code")).collect()
+    (0..n)
+        .map(|i| PromoCode::parse(&format!("{prefix}-{i:06}-TESTCD")).expect("valid code"))
+        .collect()
 }
 
 /// Creates a campaign and imports codes into it.
-pub async fn campaign_with_codes(store: &Store, id: &str, ends_in_ms: i64, caps: Caps, n: usize) -> CampaignId {
-    let c = store.create_campaign(campaign(id, ends_in_ms, caps), Timestamp::now()).await.expect("campaign created");
-    store.import_codes(&c.id, "test", &codes(&id.to_ascii_uppercase().replace('-', ""), n), &|_| {}).await.expect("codes imported");
+pub async fn campaign_with_codes(
+    store: &Store,
+    id: &str,
+    ends_in_ms: i64,
+    caps: Caps,
+    n: usize,
+) -> CampaignId {
+    let c = store
+        .create_campaign(campaign(id, ends_in_ms, caps), Timestamp::now())
+        .await
+        .expect("campaign created");
+    store
+        .import_codes(
+            &c.id,
+            "test",
+            &codes(&id.to_ascii_uppercase().replace('-', ""), n),
+            &|_| {},
+        )
+        .await
+        .expect("codes imported");
     c.id
 }
 

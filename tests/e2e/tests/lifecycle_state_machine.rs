@@ -3,11 +3,14 @@
 
 mod common;
 
+use promo_core::{
+    CampaignId, CampaignStatus, Caps, ClaimRefusal, Follower, OrderRef, PromoCode, RedeemRefusal,
+    Timestamp,
+};
+use promo_store::{Store, claim::ClaimRequest};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
-use promo_core::{CampaignId, CampaignStatus, Caps, ClaimRefusal, Follower, OrderRef, PromoCode, RedeemRefusal, Timestamp};
-use promo_store::{Store, claim::ClaimRequest};
 use std::collections::{HashMap, HashSet};
 
 const POOL: usize = 4;
@@ -50,8 +53,14 @@ impl ReferenceStateMachine for Reference {
     type Transition = Op;
 
     fn init_state() -> BoxedStrategy<Model> {
-        Just(Model { available: POOL, holders: HashSet::new(), redeemed_by: HashMap::new(), ended: false, last: Expect::NoCodeHeld })
-            .boxed()
+        Just(Model {
+            available: POOL,
+            holders: HashSet::new(),
+            redeemed_by: HashMap::new(),
+            ended: false,
+            last: Expect::NoCodeHeld,
+        })
+        .boxed()
     }
 
     fn transitions(_: &Model) -> BoxedStrategy<Op> {
@@ -114,12 +123,27 @@ impl StateMachineTest for System {
     type Reference = Reference;
 
     fn init_test(_: &Model) -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         let store = rt.block_on(common::store());
         store.set_context_ttl(std::time::Duration::ZERO);
-        let campaign = rt.block_on(common::campaign_with_codes(&store, "sm", 3_600_000, Caps::default(), POOL));
+        let campaign = rt.block_on(common::campaign_with_codes(
+            &store,
+            "sm",
+            3_600_000,
+            Caps::default(),
+            POOL,
+        ));
         let codes = common::codes("SM", POOL);
-        System { rt, store, campaign, codes, held: HashMap::new() }
+        System {
+            rt,
+            store,
+            campaign,
+            codes,
+            held: HashMap::new(),
+        }
     }
 
     fn apply(mut sys: Self, model: &Model, op: Op) -> Self {
@@ -136,7 +160,10 @@ impl StateMachineTest for System {
                 match (&model.last, got) {
                     (Expect::NewCode, Ok(c)) => {
                         assert!(c.new);
-                        assert!(!sys.held.values().any(|h| *h == c.code), "a code went to two followers");
+                        assert!(
+                            !sys.held.values().any(|h| *h == c.code),
+                            "a code went to two followers"
+                        );
                         sys.held.insert(f, c.code);
                     }
                     (Expect::SameCode, Ok(c)) => {
@@ -149,7 +176,10 @@ impl StateMachineTest for System {
             }
             Op::Redeem(f, o) => {
                 if let Some(code) = sys.held.get(&f).cloned() {
-                    let got = sys.rt.block_on(sys.store.redeem(&code, &order(o), now)).expect("store");
+                    let got = sys
+                        .rt
+                        .block_on(sys.store.redeem(&code, &order(o), now))
+                        .expect("store");
                     match (&model.last, got) {
                         (Expect::Redeemed, Ok(r)) => assert!(!r.replayed),
                         (Expect::Replayed, Ok(r)) => assert!(r.replayed),
@@ -164,17 +194,29 @@ impl StateMachineTest for System {
                 let held: HashSet<_> = sys.held.values().cloned().collect();
                 if let Some(code) = sys.codes.iter().find(|c| !held.contains(*c)) {
                     assert_eq!(model.last, Expect::NotIssued);
-                    let got = sys.rt.block_on(sys.store.redeem(code, &order(9), now)).expect("store");
+                    let got = sys
+                        .rt
+                        .block_on(sys.store.redeem(code, &order(9), now))
+                        .expect("store");
                     assert_eq!(got, Err(RedeemRefusal::NotIssued));
                 } else {
                     assert_eq!(model.last, Expect::NoCodeHeld);
                 }
             }
             Op::End => {
-                sys.rt.block_on(sys.store.set_campaign_status(&sys.campaign, CampaignStatus::Ended, now)).expect("end");
+                sys.rt
+                    .block_on(sys.store.set_campaign_status(
+                        &sys.campaign,
+                        CampaignStatus::Ended,
+                        now,
+                    ))
+                    .expect("end");
             }
             Op::Sweep => {
-                let report = sys.rt.block_on(sys.store.expire_sweep(Timestamp::now(), 100)).expect("sweep");
+                let report = sys
+                    .rt
+                    .block_on(sys.store.expire_sweep(Timestamp::now(), 100))
+                    .expect("sweep");
                 assert_eq!(model.last, Expect::Retired(report.codes_retired as usize));
             }
         }

@@ -63,13 +63,16 @@ async fn no_code_key_or_order_reference_appears_in_the_logs() {
     for user in 1..=5 {
         let body = format!(r#"{{"platform":"telegram","user_id":"{user}"}}"#);
         let resp = issue.handle(post(&claims, KEY, &body)).await;
-        let json: serde_json::Value = serde_json::from_slice(resp.body().as_ref()).expect("json body");
+        let json: serde_json::Value =
+            serde_json::from_slice(resp.body().as_ref()).expect("json body");
         if let Some(code) = json["code"].as_str() {
             codes.push(code.to_owned());
         }
         // A repeat, a wrong key and a malformed body too.
         issue.handle(post(&claims, KEY, &body)).await;
-        issue.handle(post(&claims, "sk-live-wrong-key-guess", &body)).await;
+        issue
+            .handle(post(&claims, "sk-live-wrong-key-guess", &body))
+            .await;
         issue.handle(post(&claims, KEY, "{not json")).await;
     }
     assert_eq!(codes.len(), 3);
@@ -80,14 +83,35 @@ async fn no_code_key_or_order_reference_appears_in_the_logs() {
         let other = format!(r#"{{"code":"{code}","order_ref":"ORDER-OTHER-{i}"}}"#);
         redeem.handle(post("/v1/redemptions", KEY, &other)).await;
     }
-    store.expire_sweep(Timestamp::now(), 100).await.expect("sweep");
+    store
+        .expire_sweep(Timestamp::now(), 100)
+        .await
+        .expect("sweep");
 
-    let logs = String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("utf-8 logs");
-    assert!(!logs.is_empty(), "the test must capture some log output to mean anything");
-    for secret in codes.iter().map(String::as_str).chain([KEY, "sk-live-wrong-key-guess", "ORDER-SECRET", "ORDER-OTHER"]) {
-        if let Some(at) = logs.find(secret) { let line_start = logs[..at].rfind('\n').map_or(0, |i| i + 1); panic!("a secret reached the logs: {}", &logs[line_start..(line_start + 400).min(logs.len())].replace(secret, "<SECRET>")); }
+    let logs =
+        String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("utf-8 logs");
+    assert!(
+        !logs.is_empty(),
+        "the test must capture some log output to mean anything"
+    );
+    for secret in codes.iter().map(String::as_str).chain([
+        KEY,
+        "sk-live-wrong-key-guess",
+        "ORDER-SECRET",
+        "ORDER-OTHER",
+    ]) {
+        if let Some(at) = logs.find(secret) {
+            let line_start = logs[..at].rfind('\n').map_or(0, |i| i + 1);
+            panic!(
+                "a secret reached the logs: {}",
+                &logs[line_start..(line_start + 400).min(logs.len())].replace(secret, "<SECRET>")
+            );
+        }
     }
     for code in common::codes("LOGS", 3) {
-        assert!(!logs.contains(code.expose()), "a pool code reached the logs");
+        assert!(
+            !logs.contains(code.expose()),
+            "a pool code reached the logs"
+        );
     }
 }

@@ -16,9 +16,21 @@ async fn two_concurrent_redemptions_of_one_code_have_one_winner() {
     let store = common::store().await;
     let id = common::campaign_with_codes(&store, "redeem", 3_600_000, Caps::default(), 30).await;
     for i in 0..30u32 {
-        let req = ClaimRequest { campaign: id.clone(), follower: follower(i), influencer: None };
-        let code = store.claim(&req, Timestamp::now()).await.expect("store").expect("claimed").code;
-        let (order_a, order_b) = (OrderRef::parse(&format!("order-a-{i}")).expect("ref"), OrderRef::parse(&format!("order-b-{i}")).expect("ref"));
+        let req = ClaimRequest {
+            campaign: id.clone(),
+            follower: follower(i),
+            influencer: None,
+        };
+        let code = store
+            .claim(&req, Timestamp::now())
+            .await
+            .expect("store")
+            .expect("claimed")
+            .code;
+        let (order_a, order_b) = (
+            OrderRef::parse(&format!("order-a-{i}")).expect("ref"),
+            OrderRef::parse(&format!("order-b-{i}")).expect("ref"),
+        );
         let (a, b) = tokio::join!(
             store.redeem(&code, &order_a, Timestamp::now()),
             store.redeem(&code, &order_b, Timestamp::now()),
@@ -37,35 +49,76 @@ async fn redemption_is_idempotent_per_order_and_refusals_say_why() {
     let id = common::campaign_with_codes(&store, "why", 3_600_000, Caps::default(), 3).await;
     let order = OrderRef::parse("113-1234567-1234567").expect("ref");
     let unknown = promo_core::PromoCode::parse("ZZZZ-000000-ZZZZZZ").expect("code");
-    assert_eq!(store.redeem(&unknown, &order, Timestamp::now()).await.expect("store"), Err(RedeemRefusal::UnknownCode));
+    assert_eq!(
+        store
+            .redeem(&unknown, &order, Timestamp::now())
+            .await
+            .expect("store"),
+        Err(RedeemRefusal::UnknownCode)
+    );
     let available = common::codes("WHY", 3).remove(0);
-    assert_eq!(store.redeem(&available, &order, Timestamp::now()).await.expect("store"), Err(RedeemRefusal::NotIssued));
+    assert_eq!(
+        store
+            .redeem(&available, &order, Timestamp::now())
+            .await
+            .expect("store"),
+        Err(RedeemRefusal::NotIssued)
+    );
     let code = store
-        .claim(&ClaimRequest { campaign: id, follower: follower(1), influencer: None }, Timestamp::now())
+        .claim(
+            &ClaimRequest {
+                campaign: id,
+                follower: follower(1),
+                influencer: None,
+            },
+            Timestamp::now(),
+        )
         .await
         .expect("store")
         .expect("claimed")
         .code;
-    let first = store.redeem(&code, &order, Timestamp::now()).await.expect("store").expect("redeemed");
-    let replay = store.redeem(&code, &order, Timestamp::now()).await.expect("store").expect("replayed");
+    let first = store
+        .redeem(&code, &order, Timestamp::now())
+        .await
+        .expect("store")
+        .expect("redeemed");
+    let replay = store
+        .redeem(&code, &order, Timestamp::now())
+        .await
+        .expect("store")
+        .expect("replayed");
     assert!(!first.replayed && replay.replayed);
     assert_eq!(first.redeemed_at, replay.redeemed_at);
     let other = OrderRef::parse("other-order").expect("ref");
     assert_eq!(
-        store.redeem(&code, &other, Timestamp::now()).await.expect("store"),
-        Err(RedeemRefusal::AlreadyRedeemed { redeemed_at: first.redeemed_at })
+        store
+            .redeem(&code, &other, Timestamp::now())
+            .await
+            .expect("store"),
+        Err(RedeemRefusal::AlreadyRedeemed {
+            redeemed_at: first.redeemed_at
+        })
     );
     let item = store.get_code(&code).await.expect("read").expect("exists");
     let late = item.redeem_until.plus_ms(1);
     let code2 = store
-        .claim(&ClaimRequest { campaign: item.campaign.clone(), follower: follower(2), influencer: None }, Timestamp::now())
+        .claim(
+            &ClaimRequest {
+                campaign: item.campaign.clone(),
+                follower: follower(2),
+                influencer: None,
+            },
+            Timestamp::now(),
+        )
         .await
         .expect("store")
         .expect("claimed")
         .code;
     assert_eq!(
         store.redeem(&code2, &order, late).await.expect("store"),
-        Err(RedeemRefusal::Expired { expired_at: item.redeem_until })
+        Err(RedeemRefusal::Expired {
+            expired_at: item.redeem_until
+        })
     );
 }
 
@@ -74,14 +127,32 @@ async fn expire_during_claims_issues_nothing_after_the_end_and_spares_redeemed_c
     let store = common::store().await;
     store.set_context_ttl(Duration::from_millis(100));
     let id = common::campaign_with_codes(&store, "ending", 1_500, Caps::default(), 3_000).await;
-    let ends_at = store.get_campaign(&id).await.expect("read").expect("exists").ends_at;
+    let ends_at = store
+        .get_campaign(&id)
+        .await
+        .expect("read")
+        .expect("exists")
+        .ends_at;
     // Redeem a few early codes; the sweep must leave them exactly as they are.
     let mut redeemed = Vec::new();
     for i in 0..5u32 {
-        let req = ClaimRequest { campaign: id.clone(), follower: follower(100_000 + i), influencer: None };
-        let code = store.claim(&req, Timestamp::now()).await.expect("store").expect("claimed").code;
+        let req = ClaimRequest {
+            campaign: id.clone(),
+            follower: follower(100_000 + i),
+            influencer: None,
+        };
+        let code = store
+            .claim(&req, Timestamp::now())
+            .await
+            .expect("store")
+            .expect("claimed")
+            .code;
         let order = OrderRef::parse(&format!("early-{i}")).expect("ref");
-        store.redeem(&code, &order, Timestamp::now()).await.expect("store").expect("redeemed");
+        store
+            .redeem(&code, &order, Timestamp::now())
+            .await
+            .expect("store")
+            .expect("redeemed");
         redeemed.push((code, order));
     }
     let stop_at = ends_at.plus_ms(1_000);
@@ -90,7 +161,11 @@ async fn expire_during_claims_issues_nothing_after_the_end_and_spares_redeemed_c
         tokio::spawn(async move {
             let mut retired = 0;
             while Timestamp::now() < stop_at.plus_ms(500) {
-                retired += store.expire_sweep(Timestamp::now(), 200).await.expect("sweep").codes_retired;
+                retired += store
+                    .expire_sweep(Timestamp::now(), 200)
+                    .await
+                    .expect("sweep")
+                    .codes_retired;
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             retired
@@ -103,19 +178,40 @@ async fn expire_during_claims_issues_nothing_after_the_end_and_spares_redeemed_c
             let id = id.clone();
             async move {
                 let now = Timestamp::now();
-                let out = store.claim(&ClaimRequest { campaign: id, follower: follower(i), influencer: None }, now).await.expect("store");
+                let out = store
+                    .claim(
+                        &ClaimRequest {
+                            campaign: id,
+                            follower: follower(i),
+                            influencer: None,
+                        },
+                        now,
+                    )
+                    .await
+                    .expect("store");
                 (now, out)
             }
         })
         .buffer_unordered(16)
-        .filter(|(now, out)| std::future::ready(*now >= ends_at && out.as_ref().is_ok_and(|c| c.new)))
+        .filter(|(now, out)| {
+            std::future::ready(*now >= ends_at && out.as_ref().is_ok_and(|c| c.new))
+        })
         .collect()
         .await;
-    assert!(claimed_after_end.is_empty(), "{} codes issued after the end", claimed_after_end.len());
+    assert!(
+        claimed_after_end.is_empty(),
+        "{} codes issued after the end",
+        claimed_after_end.len()
+    );
     let retired = sweeper.await.expect("sweeper");
     assert!(retired > 0, "the sweep retired nothing");
     // On a loaded machine the concurrent sweeper may not have finished: finish the work now.
-    while store.expire_sweep(Timestamp::now(), 1_000).await.expect("sweep").more {}
+    while store
+        .expire_sweep(Timestamp::now(), 1_000)
+        .await
+        .expect("sweep")
+        .more
+    {}
 
     let records = store.records().await.expect("scan");
     assert!(promo_store::audit::check(&records).is_empty());
@@ -126,8 +222,15 @@ async fn expire_during_claims_issues_nothing_after_the_end_and_spares_redeemed_c
         assert_eq!(item.code_state, CodeState::Redeemed);
         assert_eq!(item.order_ref.as_deref(), Some(order.as_str()));
     }
-    let after = store.campaign_stats(&id, Timestamp::now()).await.expect("stats");
-    assert_eq!(after.available_now + after.available_later, 0, "every unissued code is retired");
+    let after = store
+        .campaign_stats(&id, Timestamp::now())
+        .await
+        .expect("stats");
+    assert_eq!(
+        after.available_now + after.available_later,
+        0,
+        "every unissued code is retired"
+    );
     let states: Vec<_> = records.codes.iter().map(|c| c.code_state).collect();
     assert_eq!(
         states.iter().filter(|s| **s == CodeState::Retired).count() + records.claims.len(),
