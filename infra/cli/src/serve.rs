@@ -94,8 +94,13 @@ async fn sweep_forever(store: Store) {
 /// refused conditional write is one) are left out.
 fn init_logging() {
     if std::env::var_os("RUST_LOG").is_none() {
+        // The API's filter (bodies capped at info), with the engine's notices below it.
+        let mut filter = promo_api::log_filter(None);
+        if let Ok(quiet) = "dynoxide=error".parse() {
+            filter = filter.add_directive(quiet);
+        }
         let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("info,dynoxide=error"))
+            .with_env_filter(filter)
             .with_writer(std::io::stderr)
             .compact()
             .try_init();
