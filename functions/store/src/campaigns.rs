@@ -2,12 +2,13 @@
 
 use crate::Store;
 use crate::error::StoreError;
+use crate::index::Released;
 use crate::items::{
     CODE_SK, CampaignItem, InfluencerItem, META, available_pk, campaign_pk, code_pk, influencer_sk,
-    key, n, pk_of, s, to_item,
+    key, n, s, to_item,
 };
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{Put, ReturnConsumedCapacity, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TransactWriteItem, Update};
 use promo_core::{
     Campaign, CampaignId, CampaignStatus, CodeState, Influencer, InfluencerId, Lane, NewCampaign,
     PromoCode, Timestamp,
@@ -68,37 +69,12 @@ impl Store {
 
     /// Every campaign, sorted by id.
     pub async fn list_campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            self.metrics().read();
-            let page = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(crate::schema::GSI_LISTING)
-                .key_condition_expression("gsi2pk = :p")
-                .expression_attribute_values(":p", s(crate::items::CAMPAIGNS_PK))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::sdk("Query", e))?;
-            for item in page.items() {
-                // The index projects only some attributes: read each campaign whole.
-                if let Some(id) = pk_of(item).and_then(|pk| pk.strip_prefix("C#")) {
-                    let id = CampaignId::parse(id).map_err(StoreError::corrupt)?;
-                    if let Some(c) = self.get_campaign(&id).await? {
-                        out.push(c);
-                    }
-                }
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(out)
+        Ok(self
+            .list_contexts()
+            .await?
+            .into_iter()
+            .map(|c| c.campaign)
+            .collect())
     }
 
     /// Moves a campaign to `status` if its lifecycle allows it. Ending sets the end time to now
@@ -299,42 +275,18 @@ impl Store {
             if out.len() >= limit {
                 break;
             }
-            self.metrics().read();
             let page = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(crate::schema::GSI_AVAILABLE)
-                .key_condition_expression("gsi1pk = :p")
-                .expression_attribute_values(":p", s(available_pk(campaign, &Lane::Open, shard)))
-                .limit((limit - out.len()) as i32)
-                .send()
-                .await
-                .map_err(|e| StoreError::sdk("Query", e))?;
-            for item in page.items() {
-                if let Some(code) = pk_of(item)
-                    .and_then(|pk| pk.strip_prefix("K#"))
-                    .and_then(|c| PromoCode::parse(c).ok())
-                {
-                    out.push((code, shard));
-                }
-            }
+                .available_in(
+                    campaign,
+                    &Lane::Open,
+                    shard,
+                    Released::Any,
+                    Some(limit - out.len()),
+                )
+                .await?;
+            out.extend(page.into_iter().map(|(code, _)| (code, shard)));
         }
         Ok(out)
-    }
-
-    /// Builds a `Put` of an item (for transactions in other modules).
-    pub(crate) fn put_of(
-        &self,
-        item: crate::items::Item,
-        condition: Option<&str>,
-    ) -> Result<Put, StoreError> {
-        Put::builder()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .set_condition_expression(condition.map(str::to_owned))
-            .build()
-            .map_err(StoreError::build)
     }
 }
 

@@ -4,8 +4,7 @@
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::items::{available_pk, n, pk_of, s};
-use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
+use crate::index::Released;
 use promo_core::{CampaignId, ClaimRefusal, Lane, PromoCode, Timestamp};
 use rand::seq::SliceRandom;
 use std::collections::HashMap;
@@ -13,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How many candidates one query fetches.
-const PAGE: i32 = 32;
+const PAGE: usize = 32;
 /// How long a shard found empty is skipped before it is queried again.
 const EMPTY_FOR: Duration = Duration::from_millis(500);
 
@@ -139,45 +138,17 @@ impl Store {
         if stock.empty_until.is_some_and(|t| Instant::now() < t) {
             return Ok(None);
         }
-        let mut codes = self.query_available(campaign, lane, shard, now).await?;
+        let mut codes: Vec<PromoCode> = self
+            .available_in(campaign, lane, shard, Released::By(now), Some(PAGE))
+            .await?
+            .into_iter()
+            .map(|(code, _)| code)
+            .collect();
         codes.shuffle(&mut rand::rng());
         let first = codes.pop();
         stock.codes = codes;
         stock.empty_until = first.is_none().then(|| Instant::now() + EMPTY_FOR);
         Ok(first)
-    }
-
-    async fn query_available(
-        &self,
-        campaign: &CampaignId,
-        lane: &Lane,
-        shard: u16,
-        now: Timestamp,
-    ) -> Result<Vec<PromoCode>, StoreError> {
-        self.metrics().read();
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .index_name(crate::schema::GSI_AVAILABLE)
-            .key_condition_expression("gsi1pk = :p AND gsi1sk <= :now")
-            .expression_attribute_values(":p", s(available_pk(campaign, lane, shard)))
-            .expression_attribute_values(":now", n(now.millis()))
-            .limit(PAGE)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|e| StoreError::sdk("Query", e))?;
-        self.metrics().read_capacity(out.consumed_capacity());
-        Ok(out
-            .items()
-            .iter()
-            .filter_map(|item| {
-                pk_of(item)?
-                    .strip_prefix("K#")
-                    .and_then(|c| PromoCode::parse(c).ok())
-            })
-            .collect())
     }
 
     /// Puts back a candidate that a claim did not use (it is still available).
@@ -204,27 +175,11 @@ impl Store {
     ) -> Result<Option<Timestamp>, StoreError> {
         let mut next: Option<i64> = None;
         for shard in 0..shards.max(1) {
-            self.metrics().read();
-            let out = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .index_name(crate::schema::GSI_AVAILABLE)
-                .key_condition_expression("gsi1pk = :p AND gsi1sk > :now")
-                .expression_attribute_values(":p", s(available_pk(campaign, lane, shard)))
-                .expression_attribute_values(":now", n(now.millis()))
-                .limit(1)
-                .send()
-                .await
-                .map_err(|e| StoreError::sdk("Query", e))?;
-            let at = out
-                .items()
-                .first()
-                .and_then(|i| i.get("gsi1sk"))
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse::<i64>().ok());
-            if let Some(at) = at {
-                next = Some(next.map_or(at, |n| n.min(at)));
+            let first = self
+                .available_in(campaign, lane, shard, Released::After(now), Some(1))
+                .await?;
+            if let Some((_, at)) = first.first() {
+                next = Some(next.map_or(*at, |n| n.min(*at)));
             }
         }
         Ok(next.map(Timestamp))

@@ -3,7 +3,7 @@
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::items::{CampaignItem, InfluencerItem, campaign_pk, from_item, s, sk_of};
+use crate::items::{CampaignItem, InfluencerItem, campaign_pk, from_item, pk_of, s, sk_of};
 use promo_core::{Campaign, CampaignId, Influencer, InfluencerId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -81,42 +81,27 @@ impl Store {
         &self,
         id: &CampaignId,
     ) -> Result<Option<CampaignContext>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(campaign_pk(id)))
+            .consistent_read(true);
         let mut campaign = None;
         let mut swept = false;
         let mut influencers = HashMap::new();
-        let mut start = None;
-        loop {
-            self.metrics().read();
-            let out = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(campaign_pk(id)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(|e| StoreError::sdk("Query", e))?;
-            self.metrics().read_capacity(out.consumed_capacity());
-            for item in out.items.unwrap_or_default() {
-                match sk_of(&item) {
-                    Some(crate::items::META) => {
-                        let c: CampaignItem = from_item(item)?;
-                        swept = c.swept;
-                        campaign = Some(c.campaign);
-                    }
-                    Some(sk) if sk.starts_with("I#") => {
-                        let i: InfluencerItem = from_item(item)?;
-                        influencers.insert(i.influencer.id.clone(), i.influencer);
-                    }
-                    _ => {}
+        for item in self.query_items(query, false).await? {
+            match sk_of(&item) {
+                Some(crate::items::META) => {
+                    let c: CampaignItem = from_item(item)?;
+                    swept = c.swept;
+                    campaign = Some(c.campaign);
                 }
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
+                Some(sk) if sk.starts_with("I#") => {
+                    let i: InfluencerItem = from_item(item)?;
+                    influencers.insert(i.influencer.id.clone(), i.influencer);
+                }
+                _ => {}
             }
         }
         Ok(campaign.map(|campaign| CampaignContext {
@@ -124,6 +109,26 @@ impl Store {
             influencers,
             swept,
         }))
+    }
+
+    /// Every campaign with its influencers, sorted by id, read fresh.
+    pub async fn list_contexts(&self) -> Result<Vec<CampaignContext>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .index_name(crate::schema::GSI_LISTING)
+            .key_condition_expression("gsi2pk = :p")
+            .expression_attribute_values(":p", s(crate::items::CAMPAIGNS_PK));
+        let mut out = Vec::new();
+        // The index lists ids only: each campaign is read whole from its own partition.
+        for item in self.query_items(query, false).await? {
+            if let Some(id) = pk_of(&item).and_then(|pk| pk.strip_prefix("C#")) {
+                let id = CampaignId::parse(id).map_err(StoreError::corrupt)?;
+                out.extend(self.read_context(&id).await?);
+            }
+        }
+        out.sort_by(|a, b| a.campaign.id.cmp(&b.campaign.id));
+        Ok(out)
     }
 
     pub(crate) fn invalidate_context(&self, id: &CampaignId) {

@@ -5,7 +5,8 @@
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::items::{CODE_SK, META, available_pk, campaign_pk, key, n, pk_of, s};
+use crate::index::Released;
+use crate::items::{CODE_SK, META, campaign_pk, key, n, s};
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 use futures::{StreamExt, TryStreamExt};
 use promo_core::{CampaignId, CampaignStatus, CodeState, Lane, PromoCode, Timestamp};
@@ -32,14 +33,11 @@ impl Store {
     ) -> Result<SweepReport, StoreError> {
         let mut report = SweepReport::default();
         let mut left = budget;
-        for campaign in self.list_campaigns().await? {
-            if !campaign.is_over(now) {
+        for ctx in self.list_contexts().await? {
+            let campaign = &ctx.campaign;
+            if ctx.swept || !campaign.is_over(now) {
                 continue;
             }
-            let ctx = match self.read_context(&campaign.id).await? {
-                Some(ctx) if !ctx.swept => ctx,
-                _ => continue,
-            };
             if campaign.status != CampaignStatus::Ended {
                 self.mark_ended(&campaign.id, campaign.status).await?;
                 report.campaigns_ended += 1;
@@ -59,9 +57,17 @@ impl Store {
                             report.more = true;
                             return Ok(report);
                         }
-                        let codes = self
-                            .available_page(&campaign.id, lane, shard, left.min(100))
+                        let page = self
+                            .available_in(
+                                &campaign.id,
+                                lane,
+                                shard,
+                                Released::Any,
+                                Some(left.min(100) as usize),
+                            )
                             .await?;
+                        let codes: Vec<PromoCode> =
+                            page.into_iter().map(|(code, _)| code).collect();
                         if codes.is_empty() {
                             break;
                         }
@@ -84,36 +90,6 @@ impl Store {
             self.forget_candidates(&campaign.id);
         }
         Ok(report)
-    }
-
-    async fn available_page(
-        &self,
-        campaign: &CampaignId,
-        lane: &Lane,
-        shard: u16,
-        limit: u32,
-    ) -> Result<Vec<PromoCode>, StoreError> {
-        self.metrics().read();
-        let out = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .index_name(crate::schema::GSI_AVAILABLE)
-            .key_condition_expression("gsi1pk = :p")
-            .expression_attribute_values(":p", s(available_pk(campaign, lane, shard)))
-            .limit(limit as i32)
-            .send()
-            .await
-            .map_err(|e| StoreError::sdk("Query", e))?;
-        Ok(out
-            .items()
-            .iter()
-            .filter_map(|i| {
-                pk_of(i)?
-                    .strip_prefix("K#")
-                    .and_then(|c| PromoCode::parse(c).ok())
-            })
-            .collect())
     }
 
     /// Retires each code that is still available; returns how many were.

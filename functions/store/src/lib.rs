@@ -21,6 +21,7 @@ pub mod stats;
 
 mod candidates;
 mod context;
+mod index;
 mod retry;
 
 pub use config::{Backend, StoreConfig};

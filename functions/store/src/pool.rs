@@ -9,7 +9,7 @@ use crate::items::{
     to_item,
 };
 use aws_sdk_dynamodb::types::{
-    KeysAndAttributes, ReturnConsumedCapacity, TransactWriteItem, Update,
+    KeysAndAttributes, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
 };
 use promo_core::{CampaignId, CodeState, InfluencerId, Lane, PromoCode};
 use std::collections::HashMap;
@@ -63,6 +63,10 @@ impl Store {
             )]));
             let mut tries = 0;
             while let Some(req) = request.take().filter(|r| !r.is_empty()) {
+                if tries > 0 {
+                    // Unprocessed keys mean the table is throttling this read: back off first.
+                    crate::retry::backoff(tries).await;
+                }
                 tries += 1;
                 self.metrics().read();
                 let out = self
@@ -88,9 +92,6 @@ impl Store {
                     }
                 }
                 request = out.unprocessed_keys;
-                if tries > 1 {
-                    crate::retry::backoff(tries).await;
-                }
             }
         }
         found.sort_by_key(|e| e.index);
@@ -214,7 +215,12 @@ impl Store {
                 order_ref: None,
                 retired_at: None,
             };
-            let put = self.put_of(to_item(&item)?, Some("attribute_not_exists(pk)"))?;
+            let put = Put::builder()
+                .table_name(self.table())
+                .set_item(Some(to_item(&item)?))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(StoreError::build)?;
             tx = tx.transact_items(TransactWriteItem::builder().put(put).build());
         }
         let bump = Update::builder()

@@ -3,8 +3,9 @@
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::items::{available_pk, issued_pk, s};
-use promo_core::{CampaignId, InfluencerId, Lane, Timestamp};
+use crate::index::Released;
+use crate::items::{issued_pk, s};
+use promo_core::{CampaignId, CodeState, InfluencerId, Lane, Timestamp};
 use serde::Serialize;
 
 /// One attribution's numbers in a campaign.
@@ -114,34 +115,21 @@ impl Store {
     ) -> Result<(u32, u32), StoreError> {
         let (mut claims, mut redeemed) = (0, 0);
         for shard in 0..shards.max(1) {
-            let mut start = None;
-            loop {
-                self.metrics().read();
-                let out = self
-                    .client()
-                    .query()
-                    .table_name(self.table())
-                    .index_name(crate::schema::GSI_LISTING)
-                    .key_condition_expression("gsi2pk = :p")
-                    .expression_attribute_values(":p", s(issued_pk(id, influencer, shard)))
-                    .projection_expression("code_state")
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::sdk("Query", e))?;
-                for item in out.items() {
-                    claims += 1;
-                    if item
-                        .get("code_state")
-                        .and_then(|v| v.as_s().ok())
-                        .is_some_and(|s| s == "redeemed")
-                    {
-                        redeemed += 1;
-                    }
-                }
-                start = out.last_evaluated_key;
-                if start.is_none() {
-                    break;
+            let query = self
+                .client()
+                .query()
+                .index_name(crate::schema::GSI_LISTING)
+                .key_condition_expression("gsi2pk = :p")
+                .expression_attribute_values(":p", s(issued_pk(id, influencer, shard)))
+                .projection_expression("code_state");
+            for item in self.query_items(query, false).await? {
+                claims += 1;
+                if item
+                    .get("code_state")
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|s| s == CodeState::Redeemed.as_str())
+                {
+                    redeemed += 1;
                 }
             }
         }
@@ -158,35 +146,14 @@ impl Store {
     ) -> Result<(u32, u32), StoreError> {
         let (mut ready, mut later) = (0, 0);
         for shard in 0..shards.max(1) {
-            let mut start = None;
-            loop {
-                self.metrics().read();
-                let out = self
-                    .client()
-                    .query()
-                    .table_name(self.table())
-                    .index_name(crate::schema::GSI_AVAILABLE)
-                    .key_condition_expression("gsi1pk = :p")
-                    .expression_attribute_values(":p", s(available_pk(id, lane, shard)))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::sdk("Query", e))?;
-                for item in out.items() {
-                    let at = item
-                        .get("gsi1sk")
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|v| v.parse::<i64>().ok())
-                        .unwrap_or(0);
-                    if at <= now.millis() {
-                        ready += 1
-                    } else {
-                        later += 1
-                    }
-                }
-                start = out.last_evaluated_key;
-                if start.is_none() {
-                    break;
+            for (_, at) in self
+                .available_in(id, lane, shard, Released::Any, None)
+                .await?
+            {
+                if at <= now.millis() {
+                    ready += 1
+                } else {
+                    later += 1
                 }
             }
         }
