@@ -1,17 +1,15 @@
 //! The claim handler against the embedded engine, called directly.
 
-mod common;
-
-use common::{KEY, campaign_with_codes, read, request};
 use promo_api::ApiKey;
 use promo_core::{CampaignId, Follower};
 use promo_issue::IssueService;
 use promo_store::Store;
+use promo_testkit::fixtures::{HOUR_MS, KEY, campaign, campaign_with_codes, read, request};
 use serde_json::{Value, json};
 
 async fn setup(codes: usize) -> (Store, IssueService, CampaignId) {
     let store = Store::embedded_memory().await.expect("embedded engine");
-    let id = campaign_with_codes(&store, "spring", codes).await;
+    let id = campaign_with_codes(&store, campaign("spring", HOUR_MS), codes).await;
     let svc = IssueService::new(store.clone(), ApiKey::new(KEY).expect("key"));
     (store, svc, id)
 }
@@ -41,7 +39,11 @@ async fn a_follower_gets_a_code_then_the_same_code_again() {
     assert_eq!(status, 201, "{first}");
     assert_eq!(first["new"], true);
     assert_eq!(first["influencer"], "direct");
-    assert!(first["code"].as_str().is_some_and(|c| c.starts_with("PC-")));
+    assert!(
+        first["code"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("SPRING-"))
+    );
     assert!(first["redeem_until"].as_i64() > first["claimed_at"].as_i64());
 
     let (status, again) = claim(&svc, PATH, Some(KEY), body("111")).await;

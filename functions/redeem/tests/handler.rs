@@ -1,37 +1,26 @@
 //! The redemption handler against the embedded engine, called directly.
 
-mod common;
-
-use common::{KEY, campaign, campaign_with_codes, codes, read, request};
 use promo_api::ApiKey;
-use promo_core::{CampaignId, Follower, Timestamp};
+use promo_core::CampaignId;
 use promo_redeem::RedeemService;
 use promo_store::Store;
-use promo_store::claim::ClaimRequest;
+use promo_testkit::fixtures::{
+    HOUR_MS, KEY, campaign, campaign_with_codes, claim_one, codes, read, request,
+};
 use serde_json::{Value, json};
 
 const PATH: &str = "/v1/redemptions";
 
 async fn setup() -> (Store, RedeemService, CampaignId) {
     let store = Store::embedded_memory().await.expect("embedded engine");
-    let id = campaign_with_codes(&store, "spring", 5).await;
+    let id = campaign_with_codes(&store, campaign("spring", HOUR_MS), 5).await;
     let svc = RedeemService::new(store.clone(), ApiKey::new(KEY).expect("key"));
     (store, svc, id)
 }
 
 /// Claims a code for web user `user` and returns it.
 async fn claim(store: &Store, campaign: &CampaignId, user: &str) -> String {
-    let request = ClaimRequest {
-        campaign: campaign.clone(),
-        follower: Follower::parse("web", user).expect("follower"),
-        influencer: None,
-    };
-    let claimed = store
-        .claim(&request, Timestamp::now())
-        .await
-        .expect("store")
-        .expect("a code");
-    claimed.code.expose().to_owned()
+    claim_one(store, campaign, user).await.expose().to_owned()
 }
 
 async fn redeem(svc: &RedeemService, code: &str, order: &str) -> (u16, Value) {
@@ -73,7 +62,7 @@ async fn unknown_and_unissued_codes_are_refused() {
         "{err}"
     );
 
-    let unissued = codes("PC", 1)[0].expose().to_owned();
+    let unissued = codes("SPRING", 1)[0].expose().to_owned();
     let (status, err) = redeem(&svc, &unissued, "order-1").await;
     assert_eq!(
         (status, err["error"]["reason"].as_str()),
@@ -85,15 +74,8 @@ async fn unknown_and_unissued_codes_are_refused() {
 #[tokio::test]
 async fn an_expired_code_answers_410() {
     let store = Store::embedded_memory().await.expect("embedded engine");
-    let c = store
-        .create_campaign(campaign("short", 1_000), Timestamp::now())
-        .await
-        .expect("campaign");
-    store
-        .import_codes(&c.id, "test", &codes("EX", 2), &|_| {})
-        .await
-        .expect("codes");
-    let code = claim(&store, &c.id, "u1").await;
+    let id = campaign_with_codes(&store, campaign("short", 1_000), 2).await;
+    let code = claim(&store, &id, "u1").await;
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
     let svc = RedeemService::new(store, ApiKey::new(KEY).expect("key"));
     let (status, err) = redeem(&svc, &code, "order-1").await;

@@ -1,13 +1,8 @@
 //! The real `redeem` binary under a fake Lambda Runtime API, on a dynoxide server, driven with
 //! API Gateway HTTP API (v2) events.
 
-mod common;
-
-use common::{KEY, campaign, codes};
-use promo_core::{Follower, Timestamp};
-use promo_store::Store;
-use promo_store::claim::ClaimRequest;
-use promo_store::engine::{EmbeddedEngine, client_for};
+use promo_testkit::fixtures::{HOUR_MS, KEY, campaign, campaign_with_codes, claim_one};
+use promo_testkit::lambda::{SharedEngine, answer_body as body_of, spawn_lambda};
 use promo_testkit::runtime_api::FakeRuntimeApi;
 use serde_json::Value;
 use std::time::Duration;
@@ -26,47 +21,19 @@ fn event(code: &str) -> Value {
     event
 }
 
-fn body_of(answer: &Value) -> Value {
-    serde_json::from_str(answer["body"].as_str().expect("a body")).expect("JSON body")
-}
-
 #[tokio::test]
 async fn the_binary_answers_api_gateway_events() {
-    let engine = EmbeddedEngine::memory().await.expect("engine");
-    let store = Store::new(client_for(engine.endpoint()), "promo");
-    store.ensure_table().await.expect("table");
-    let c = store
-        .create_campaign(campaign("spring", 3_600_000), Timestamp::now())
-        .await
-        .expect("campaign");
-    store
-        .import_codes(&c.id, "test", &codes("RT", 3), &|_| {})
-        .await
-        .expect("codes");
-    let request = ClaimRequest {
-        campaign: c.id,
-        follower: Follower::parse("web", "u1").expect("follower"),
-        influencer: None,
-    };
-    let code = store
-        .claim(&request, Timestamp::now())
-        .await
-        .expect("store")
-        .expect("a code")
-        .code;
+    let shared = SharedEngine::start().await;
+    let id = campaign_with_codes(&shared.store, campaign("spring", HOUR_MS), 3).await;
+    let code = claim_one(&shared.store, &id, "u1").await;
 
     let api = FakeRuntimeApi::start().await;
-    let _child = tokio::process::Command::new(env!("CARGO_BIN_EXE_redeem"))
-        .envs(api.lambda_env())
-        .env("PROMO_TABLE", "promo")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "x")
-        .env("AWS_SECRET_ACCESS_KEY", "x")
-        .env("PROMO_API_KEY", KEY)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn the redeem binary");
+    let _child = spawn_lambda(
+        env!("CARGO_BIN_EXE_redeem"),
+        &api,
+        &shared,
+        &[("PROMO_API_KEY", KEY)],
+    );
     api.wait_ready(WAIT)
         .await
         .expect("the runtime polls for events");

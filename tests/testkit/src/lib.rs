@@ -1,3 +1,6 @@
-//! Test support for the promo workspace: a fake AWS Lambda Runtime API to drive real Lambda binaries.
+//! Test support for the promo workspace: fixtures on the embedded engine, a fake AWS Lambda
+//! Runtime API, and running real Lambda binaries under it.
 
+pub mod fixtures;
+pub mod lambda;
 pub mod runtime_api;
