@@ -2,35 +2,37 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// Targets that log request and response bodies (which carry codes and order references) at
-/// debug and trace level. They are capped at `info` whatever `RUST_LOG` asks for.
-const BODY_LOGGING_TARGETS: &[&str] = &[
-    "aws_smithy_runtime",
-    "aws_smithy_runtime_api",
-    "aws_smithy_http",
-    "aws_smithy_http_client",
-    "aws_sdk_dynamodb",
-    "aws_config",
-    "aws_sigv4",
-    "hyper",
-    "hyper_util",
-    "h2",
-    "reqwest",
-    "lambda_runtime",
-    "lambda_runtime_api_client",
-    "lambda_http",
-    "dynoxide",
-    "tower_http",
+/// Targets capped whatever `RUST_LOG` asks for. The AWS SDK, hyper and the Lambda runtime log
+/// request and response bodies (which carry codes and order references) at debug and trace
+/// level, so they stop at `info`. The embedded engine warns on every refused conditional write,
+/// which is this product working as designed, so it stops at `error`.
+const CAPPED_TARGETS: &[(&str, &str)] = &[
+    ("aws_smithy_runtime", "info"),
+    ("aws_smithy_runtime_api", "info"),
+    ("aws_smithy_http", "info"),
+    ("aws_smithy_http_client", "info"),
+    ("aws_sdk_dynamodb", "info"),
+    ("aws_config", "info"),
+    ("aws_sigv4", "info"),
+    ("hyper", "info"),
+    ("hyper_util", "info"),
+    ("h2", "info"),
+    ("reqwest", "info"),
+    ("lambda_runtime", "info"),
+    ("lambda_runtime_api_client", "info"),
+    ("lambda_http", "info"),
+    ("tower_http", "info"),
+    ("dynoxide", "error"),
 ];
 
-/// The log filter: `directives` (e.g. from `RUST_LOG`, default `info`), with every target that
-/// could log a code, a key or a body capped at `info`.
+/// The log filter: `directives` (e.g. from `RUST_LOG`, default `info`), with every target of
+/// [`CAPPED_TARGETS`] held at its cap.
 pub fn log_filter(directives: Option<&str>) -> EnvFilter {
     let mut filter = directives
         .and_then(|d| EnvFilter::try_new(d).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
-    for target in BODY_LOGGING_TARGETS {
-        if let Ok(directive) = format!("{target}=info").parse() {
+    for (target, cap) in CAPPED_TARGETS {
+        if let Ok(directive) = format!("{target}={cap}").parse() {
             filter = filter.add_directive(directive);
         }
     }
@@ -66,6 +68,7 @@ mod tests {
     fn body_logging_targets_stay_capped_even_at_trace() {
         let filter = super::log_filter(Some("trace")).to_string();
         assert!(filter.contains("aws_smithy_runtime=info"), "{filter}");
+        assert!(filter.contains("dynoxide=error"), "{filter}");
         assert!(filter.contains("trace"), "{filter}");
     }
 }

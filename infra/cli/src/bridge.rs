@@ -2,11 +2,12 @@
 //! server runs exactly the handlers deployed on Lambda.
 
 use axum::body::Body as AxumBody;
-use axum::http::{Request, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{Request, header};
+use axum::response::Response;
 use bytes::BytesMut;
 use http_body_util::BodyExt;
 use lambda_http::Body as LambdaBody;
+use promo_api::ApiError;
 use std::time::Duration;
 
 /// The largest request body the server reads: 1 MiB.
@@ -34,10 +35,8 @@ pub async fn to_lambda(req: Request<AxumBody>) -> Result<lambda_http::Request, R
     let mut bytes = BytesMut::new();
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "the body could not be read",
+            return Err(from_lambda(
+                ApiError::BadRequest("the body could not be read".into()).to_response(),
             ));
         };
         if let Ok(data) = frame.into_data() {
@@ -86,20 +85,5 @@ pub fn from_lambda(res: lambda_http::Response<LambdaBody>) -> Response {
 }
 
 fn too_large() -> Response {
-    error(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        "the body is too large",
-    )
-}
-
-/// An error answer in the API's JSON shape.
-pub fn error(status: StatusCode, reason: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "error": { "reason": reason, "message": message } });
-    (
-        status,
-        [(header::CACHE_CONTROL, "no-store")],
-        axum::Json(body),
-    )
-        .into_response()
+    from_lambda(ApiError::PayloadTooLarge.to_response())
 }

@@ -1,16 +1,17 @@
 //! `promo serve`: the claim and redemption API on one machine, running the very handlers
 //! deployed on Lambda, with the expire sweep in the background.
 
-use crate::bridge::{self, from_lambda, to_lambda};
+use crate::bridge::{from_lambda, to_lambda};
 use crate::cli::ServeArgs;
 use crate::service::{Services, sweep_all};
 use anyhow::{Context, anyhow};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{Request, StatusCode};
+use axum::http::Request;
 use axum::response::Response;
 use axum::routing::{any, get};
+use promo_api::ApiError;
 use promo_core::Timestamp;
 use promo_store::Store;
 use std::sync::Arc;
@@ -25,7 +26,7 @@ pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
         .api_key
         .filter(|k| !k.trim().is_empty())
         .ok_or_else(|| anyhow!("no API key: set PROMO_API_KEY or pass --api-key"))?;
-    init_logging();
+    promo_api::init_tracing();
     let config = crate::store::config(data);
     let store = crate::store::connect(data).await?;
     let services = Arc::new(Services::new(store.clone(), &key)?);
@@ -57,7 +58,7 @@ pub fn router(services: Arc<Services>) -> Router {
         // `any`: the handlers answer a wrong method themselves, in the API's JSON shape.
         .route("/v1/campaigns/{campaign}/claims", any(issue))
         .route("/v1/redemptions", any(redeem))
-        .fallback(|| async { bridge::error(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .fallback(|| async { from_lambda(ApiError::NotFound.to_response()) })
         .with_state(services)
 }
 
@@ -88,25 +89,6 @@ async fn sweep_forever(store: Store) {
             ),
         }
     }
-}
-
-/// The API's logging; without `RUST_LOG`, the embedded engine's per-request notices (every
-/// refused conditional write is one) are left out.
-fn init_logging() {
-    if std::env::var_os("RUST_LOG").is_none() {
-        // The API's filter (bodies capped at info), with the engine's notices below it.
-        let mut filter = promo_api::log_filter(None);
-        if let Ok(quiet) = "dynoxide=error".parse() {
-            filter = filter.add_directive(quiet);
-        }
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .compact()
-            .try_init();
-    }
-    // Installs the API's standard subscriber unless the one above is already in place.
-    promo_api::init_tracing();
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
