@@ -108,13 +108,13 @@ impl NewCampaign {
         if self.ends_at <= self.starts_at {
             return Err(ParseError::new("ends_at", "must be after starts_at"));
         }
-        if let Some(r) = self.redeem_until {
-            if r < self.ends_at {
-                return Err(ParseError::new(
-                    "redeem_until",
-                    "must not be before ends_at",
-                ));
-            }
+        if let Some(r) = self.redeem_until
+            && r < self.ends_at
+        {
+            return Err(ParseError::new(
+                "redeem_until",
+                "must not be before ends_at",
+            ));
         }
         if self.shards == 0 || self.shards > 256 {
             return Err(ParseError::new("shards", "must be 1 to 256"));

@@ -2,6 +2,8 @@
 //! claims, redemptions and code-file parsing. Nothing here does I/O; the store and the handlers
 //! build on these types.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod campaign;
 pub mod code;
 pub mod error;

@@ -162,13 +162,13 @@ pub fn check(r: &Records) -> Vec<String> {
                 c.campaign.issuable
             ));
         }
-        if let Some(cap) = c.campaign.caps.total {
-            if issued.len() as u32 > cap {
-                v.push(format!(
-                    "{id}: {} codes issued over the cap of {cap}",
-                    issued.len()
-                ));
-            }
+        if let Some(cap) = c.campaign.caps.total
+            && issued.len() as u32 > cap
+        {
+            v.push(format!(
+                "{id}: {} codes issued over the cap of {cap}",
+                issued.len()
+            ));
         }
         if r.codes.iter().any(|k| {
             &k.campaign == id

@@ -227,15 +227,14 @@ impl Store {
         if let Some(next_release) = self
             .next_release(&campaign.id, campaign.shards, lane, now)
             .await?
+            && next_release < campaign.ends_at
         {
-            if next_release < campaign.ends_at {
-                return Ok(ClaimRefusal::DripExhausted { next_release });
-            }
+            return Ok(ClaimRefusal::DripExhausted { next_release });
         }
-        if let Lane::Influencer(id) = lane {
-            if ctx.influencers.get(id).is_some_and(|i| i.unbacked() == 0) {
-                return Ok(ClaimRefusal::QuotaReached);
-            }
+        if let Lane::Influencer(id) = lane
+            && ctx.influencers.get(id).is_some_and(|i| i.unbacked() == 0)
+        {
+            return Ok(ClaimRefusal::QuotaReached);
         }
         Ok(ClaimRefusal::SoldOut)
     }

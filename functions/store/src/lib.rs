@@ -68,19 +68,15 @@ impl Store {
 
     /// A fresh in-memory embedded engine with the table created: what tests use.
     pub async fn embedded_memory() -> Result<Self, StoreError> {
-        let engine = engine::EmbeddedEngine::memory().await?;
-        let store = Self::build(
-            engine.client(),
-            schema::DEFAULT_TABLE.to_owned(),
-            Some(engine),
-        );
-        store.ensure_table().await?;
-        Ok(store)
+        Self::on_engine(engine::EmbeddedEngine::memory().await?).await
     }
 
     /// The embedded engine on a SQLite file (created if missing), with the table created.
     pub async fn embedded_file(path: &std::path::Path) -> Result<Self, StoreError> {
-        let engine = engine::EmbeddedEngine::file(path).await?;
+        Self::on_engine(engine::EmbeddedEngine::file(path).await?).await
+    }
+
+    async fn on_engine(engine: engine::EmbeddedEngine) -> Result<Self, StoreError> {
         let store = Self::build(
             engine.client(),
             schema::DEFAULT_TABLE.to_owned(),

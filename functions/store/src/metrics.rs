@@ -53,19 +53,14 @@ impl StoreMetrics {
         self.writes.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Adds what a write reported (`ReturnConsumedCapacity=TOTAL`: table and indexes).
     pub(crate) fn capacity<'a>(&self, consumed: impl IntoIterator<Item = &'a ConsumedCapacity>) {
-        for c in consumed {
-            if let Some(w) = c.write_capacity_units().or(c
-                .capacity_units()
-                .filter(|_| c.read_capacity_units().is_none()))
-            {
-                self.wcu_milli
-                    .fetch_add((w * 1000.0).round() as u64, Ordering::Relaxed);
-            }
-            if let Some(r) = c.read_capacity_units() {
-                self.rcu_milli
-                    .fetch_add((r * 1000.0).round() as u64, Ordering::Relaxed);
-            }
+        for units in consumed
+            .into_iter()
+            .filter_map(ConsumedCapacity::capacity_units)
+        {
+            self.wcu_milli
+                .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
         }
     }
 
