@@ -7,9 +7,9 @@
 use futures::StreamExt;
 use lambda_http::{Body, http};
 use promo_api::ApiKey;
-use promo_core::{CampaignId, Caps, NewCampaign, PromoCode, Timestamp};
+use promo_core::{CampaignId, NewCampaign};
 use promo_issue::IssueService;
-use promo_store::Store;
+use promo_testkit::fixtures;
 use std::time::{Duration, Instant};
 
 const KEY: &str = "bench-key";
@@ -64,40 +64,19 @@ async fn main() {
         .collect();
     let codes = args.first().copied().unwrap_or(5_000);
     let concurrency = args.get(1).copied().unwrap_or(64);
-    let store = Store::embedded_memory().await.expect("engine");
-    let now = Timestamp::now();
-    let campaign = store
-        .create_campaign(
-            NewCampaign {
-                id: CampaignId::parse("bench").expect("id"),
-                name: "Bench".into(),
-                product: "B0BENCH".into(),
-                discount: "10%".into(),
-                starts_at: now.plus_ms(-60_000),
-                ends_at: now.plus_ms(3_600_000),
-                redeem_until: None,
-                caps: Caps::default(),
-                shards: 16,
-                activate: true,
-            },
-            now,
-        )
-        .await
-        .expect("campaign");
-    let pool: Vec<_> = (0..codes)
-        .map(|i| PromoCode::parse(&format!("BNCH-{i:06}-CODE")).expect("code"))
-        .collect();
-    store
-        .import_codes(&campaign.id, "bench", &pool, &|_| {})
-        .await
-        .expect("import");
+    let store = fixtures::memory_store().await;
+    let new = NewCampaign {
+        shards: 16,
+        ..fixtures::campaign("bench", fixtures::HOUR_MS)
+    };
+    let campaign = fixtures::campaign_with_codes(&store, new, codes).await;
     let issue = IssueService::new(store.clone(), ApiKey::new(KEY).expect("key"));
 
     let before = store.metrics().snapshot();
-    let (elapsed, lat, ok) = run(&issue, &campaign.id, codes, concurrency).await;
+    let (elapsed, lat, ok) = run(&issue, &campaign, codes, concurrency).await;
     let new = store.metrics().snapshot().since(&before);
     let before = store.metrics().snapshot();
-    let (r_elapsed, r_lat, r_ok) = run(&issue, &campaign.id, codes, concurrency).await;
+    let (r_elapsed, r_lat, r_ok) = run(&issue, &campaign, codes, concurrency).await;
     let repeat = store.metrics().snapshot().since(&before);
 
     println!(

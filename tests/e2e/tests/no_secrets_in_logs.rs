@@ -3,7 +3,6 @@
 
 mod common;
 
-use lambda_http::{Body, http};
 use promo_api::ApiKey;
 use promo_core::{Caps, Timestamp};
 use promo_issue::IssueService;
@@ -33,13 +32,7 @@ impl<'a> MakeWriter<'a> for Captured {
 }
 
 fn post(path: &str, key: &str, body: &str) -> lambda_http::Request {
-    http::Request::builder()
-        .method("POST")
-        .uri(path)
-        .header("content-type", "application/json")
-        .header("x-api-key", key)
-        .body(Body::from(body.to_owned()))
-        .expect("request")
+    promo_testkit::fixtures::request("POST", path, Some(key), body.to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
