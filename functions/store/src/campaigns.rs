@@ -218,7 +218,7 @@ impl Store {
             let mut tx = self
                 .client()
                 .transact_write_items()
-                .return_consumed_capacity(ReturnConsumedCapacity::Total);
+                .return_consumed_capacity(ReturnConsumedCapacity::Indexes);
             for (code, shard) in &codes {
                 let update = Update::builder()
                     .table_name(self.table())

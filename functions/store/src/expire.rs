@@ -109,11 +109,14 @@ impl Store {
                     .expression_attribute_values(":retired", s(CodeState::Retired.as_str()))
                     .expression_attribute_values(":available", s(CodeState::Available.as_str()))
                     .expression_attribute_values(":now", n(now.millis()))
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
                     .send()
                     .await;
                 match r {
-                    Ok(_) => Ok(true),
+                    Ok(out) => {
+                        self.metrics().capacity(out.consumed_capacity());
+                        Ok(true)
+                    }
                     // Issued a moment ago: it is the follower's now, and stays so.
                     Err(e)
                         if e.as_service_error()

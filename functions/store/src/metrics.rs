@@ -11,6 +11,7 @@ pub struct StoreMetrics {
     writes: AtomicU64,
     // Capacity units in thousandths, so that halves and tenths add up exactly.
     wcu_milli: AtomicU64,
+    index_wcu_milli: AtomicU64,
     rcu_milli: AtomicU64,
 }
 
@@ -23,8 +24,10 @@ pub struct MetricsSnapshot {
     pub reads: u64,
     /// Calls that write (including failed conditional writes, which are billed too).
     pub writes: u64,
-    /// Write capacity units reported by `ReturnConsumedCapacity`.
+    /// Write capacity units reported by `ReturnConsumedCapacity`: table and indexes.
     pub write_units: f64,
+    /// Of `write_units`, those spent on the secondary indexes.
+    pub index_write_units: f64,
     /// Read capacity units reported by `ReturnConsumedCapacity`.
     pub read_units: f64,
 }
@@ -37,6 +40,7 @@ impl MetricsSnapshot {
             reads: self.reads - earlier.reads,
             writes: self.writes - earlier.writes,
             write_units: self.write_units - earlier.write_units,
+            index_write_units: self.index_write_units - earlier.index_write_units,
             read_units: self.read_units - earlier.read_units,
         }
     }
@@ -53,21 +57,26 @@ impl StoreMetrics {
         self.writes.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Adds what a write reported (`ReturnConsumedCapacity=TOTAL`: table and indexes).
+    /// Adds what a write reported (`ReturnConsumedCapacity=INDEXES`: the total, and the part
+    /// each secondary index took).
     pub(crate) fn capacity<'a>(&self, consumed: impl IntoIterator<Item = &'a ConsumedCapacity>) {
-        for units in consumed
-            .into_iter()
-            .filter_map(ConsumedCapacity::capacity_units)
-        {
-            self.wcu_milli
-                .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
+        for c in consumed {
+            let total = c.capacity_units().unwrap_or(0.0);
+            let indexes: f64 = c
+                .global_secondary_indexes()
+                .into_iter()
+                .flat_map(|m| m.values())
+                .filter_map(|cap| cap.capacity_units())
+                .sum();
+            self.wcu_milli.fetch_add(milli(total), Ordering::Relaxed);
+            self.index_wcu_milli
+                .fetch_add(milli(indexes), Ordering::Relaxed);
         }
     }
 
     pub(crate) fn read_capacity(&self, consumed: Option<&ConsumedCapacity>) {
         if let Some(units) = consumed.and_then(|c| c.read_capacity_units().or(c.capacity_units())) {
-            self.rcu_milli
-                .fetch_add((units * 1000.0).round() as u64, Ordering::Relaxed);
+            self.rcu_milli.fetch_add(milli(units), Ordering::Relaxed);
         }
     }
 
@@ -78,7 +87,12 @@ impl StoreMetrics {
             reads: self.reads.load(Ordering::Relaxed),
             writes: self.writes.load(Ordering::Relaxed),
             write_units: self.wcu_milli.load(Ordering::Relaxed) as f64 / 1000.0,
+            index_write_units: self.index_wcu_milli.load(Ordering::Relaxed) as f64 / 1000.0,
             read_units: self.rcu_milli.load(Ordering::Relaxed) as f64 / 1000.0,
         }
     }
+}
+
+fn milli(units: f64) -> u64 {
+    (units * 1000.0).round() as u64
 }

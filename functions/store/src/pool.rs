@@ -166,7 +166,7 @@ impl Store {
         let mut tx = self
             .client()
             .transact_write_items()
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+            .return_consumed_capacity(ReturnConsumedCapacity::Indexes);
         for (i, code) in chunk.iter().enumerate() {
             let room = campaign.caps.total.is_none_or(|cap| issuable < cap);
             let lane = if !room {

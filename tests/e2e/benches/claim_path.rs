@@ -83,22 +83,23 @@ async fn main() {
         "claim path on the embedded engine: {codes} codes, {concurrency} concurrent, 16 shards"
     );
     println!(
-        "| phase | ok | claims/s | p50 ms | p99 ms | round trips/claim | reads/claim | write units/claim |"
+        "| phase | ok | claims/s | p50 ms | p99 ms | round trips/claim | reads/claim | write units/claim | of which index |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (name, elapsed, lat, ok, m) in [
         ("new (drain pool)", elapsed, &lat, ok, new),
         ("repeat", r_elapsed, &r_lat, r_ok, repeat),
     ] {
         let n = codes as f64;
         println!(
-            "| {name} | {ok} | {:.0} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} |",
+            "| {name} | {ok} | {:.0} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
             n / elapsed.as_secs_f64(),
             pct(lat, 0.5),
             pct(lat, 0.99),
             m.round_trips as f64 / n,
             m.reads as f64 / n,
-            m.write_units / n
+            m.write_units / n,
+            m.index_write_units / n
         );
     }
 }
