@@ -11,6 +11,7 @@ pub mod generate;
 pub mod ids;
 pub mod import;
 pub mod influencer;
+pub mod link;
 pub mod outcome;
 pub mod time;
 
@@ -19,5 +20,6 @@ pub use code::{CodeState, Lane, PromoCode};
 pub use error::ParseError;
 pub use ids::{CampaignId, Follower, InfluencerId, OrderRef, Platform, PlatformUserId};
 pub use influencer::Influencer;
+pub use link::{LinkKey, LinkTarget};
 pub use outcome::{ClaimRefusal, Claimed, RedeemRefusal, Redeemed};
 pub use time::Timestamp;

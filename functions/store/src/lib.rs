@@ -5,10 +5,12 @@
 //! [`campaigns`], [`pool`], [`claim`], [`redeem`], [`expire`] and [`stats`] are the operations;
 //! [`audit`] re-checks every invariant from the table's records.
 
+pub mod accounts;
 pub mod audit;
 pub mod campaigns;
 pub mod claim;
 pub mod config;
+pub mod deliveries;
 pub mod engine;
 pub mod error;
 pub mod expire;
@@ -17,7 +19,9 @@ pub mod metrics;
 pub mod pool;
 pub mod redeem;
 pub mod schema;
+pub mod settings;
 pub mod stats;
+pub mod waitlist;
 
 mod candidates;
 mod context;
@@ -25,8 +29,10 @@ mod index;
 mod retry;
 
 pub use config::{Backend, StoreConfig};
+pub use deliveries::Delivery;
 pub use error::StoreError;
 pub use metrics::{MetricsSnapshot, StoreMetrics};
+pub use waitlist::Waiter;
 
 use aws_sdk_dynamodb::Client;
 use std::sync::Arc;
@@ -43,6 +49,7 @@ struct Inner {
     metrics: StoreMetrics,
     contexts: context::ContextCache,
     candidates: candidates::CandidateCache,
+    settings: settings::SettingsCache,
     // Keeps the embedded engine alive as long as any handle is.
     _engine: Option<engine::EmbeddedEngine>,
 }
@@ -61,6 +68,7 @@ impl Store {
                 metrics: StoreMetrics::default(),
                 contexts: context::ContextCache::new(std::time::Duration::from_secs(2)),
                 candidates: candidates::CandidateCache::default(),
+                settings: settings::SettingsCache::default(),
                 _engine: engine,
             }),
         }
@@ -116,6 +124,10 @@ impl Store {
     /// Round trips and capacity units used so far by this handle.
     pub fn metrics(&self) -> &StoreMetrics {
         &self.inner.metrics
+    }
+
+    pub(crate) fn settings_cache(&self) -> &settings::SettingsCache {
+        &self.inner.settings
     }
 
     /// Sets how long campaign settings are cached per process (default 2 s). A pause or an
