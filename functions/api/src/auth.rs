@@ -42,6 +42,11 @@ impl ApiKey {
         Self::new(&key)
     }
 
+    /// Reads `PROMO_API_KEY` from the secrets (which fall back to the environment).
+    pub fn from_secrets(secrets: &crate::Secrets) -> Result<Self, ApiKeyError> {
+        Self::new(&secrets.get(API_KEY_ENV).ok_or(ApiKeyError::Missing)?)
+    }
+
     /// Accepts a request whose `x-api-key` header equals the key, compared in constant time;
     /// refuses a missing or wrong key with [`ApiError::Unauthorized`].
     pub fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {

@@ -9,12 +9,14 @@ mod body;
 mod error;
 mod logging;
 mod route;
+pub mod secrets;
 
 pub use auth::{API_KEY_ENV, API_KEY_HEADER, ApiKey, ApiKeyError};
 pub use body::{MAX_BODY_BYTES, json_response, parse_json_body};
 pub use error::ApiError;
 pub use logging::{init_tracing, log_filter};
 pub use route::{match_route, require_method};
+pub use secrets::Secrets;
 
 /// The request type every handler takes (`http::Request<lambda_http::Body>`).
 pub use lambda_http::Request;

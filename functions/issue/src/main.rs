@@ -11,7 +11,11 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     promo_api::init_tracing();
-    let api_key = ApiKey::from_env().context("the issue function needs the seller's API key")?;
+    let secrets = promo_api::Secrets::load()
+        .await
+        .context("loading secrets")?;
+    let api_key =
+        ApiKey::from_secrets(&secrets).context("the issue function needs the seller's API key")?;
     let store = Store::connect(&StoreConfig::from_env())
         .await
         .context("connecting to the store")?;
