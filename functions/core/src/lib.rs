@@ -12,6 +12,7 @@ pub mod ids;
 pub mod import;
 pub mod influencer;
 pub mod link;
+pub mod orders;
 pub mod outcome;
 pub mod time;
 

@@ -7,6 +7,11 @@
 //! | influencer | `C#<campaign>` | `I#<influencer>` | |
 //! | code | `K#<CODE>` | `K` | gsi1 while available: `A#<campaign>#<lane>#<shard>` / release time; gsi2 once issued: `S#<campaign>#<influencer>#<shard>` / claim time |
 //! | claim | `F#<campaign>#<platform>#<user>` | `F` | |
+//! | webhook delivery | `D#<source>#<id>` | `D` | (TTL 48 h) |
+//! | settings document | `SET#<scope>` | `<name>` | |
+//! | influencer account | `U#<platform>#<user>` | `I#<campaign>#<influencer>` | |
+//! | waiting follower | `W#<campaign>#<shard>` | `<platform>#<user>` | (TTL) |
+//! | Amazon order credit | `O#<order>#<promotion>` | `O` | gsi2: `R#<campaign>#<influencer>` / date#order |
 
 use crate::error::StoreError;
 use aws_sdk_dynamodb::Client;
@@ -104,6 +109,7 @@ pub fn table_def() -> TableDef {
                     "claimed_at",
                     "redeemed_at",
                     "campaign",
+                    "follower",
                 ],
             },
         ],

@@ -19,17 +19,20 @@ pub struct InfluencerStats {
     pub claims: u32,
     /// Of those, redeemed.
     pub redemptions: u32,
+    /// Amazon orders credited through their own promotion (from imported order reports).
+    pub orders: u32,
     /// Claims they can still bring: what is left of the quota, or of the open lane.
     pub remaining: u32,
 }
 
 impl InfluencerStats {
-    /// Redemptions per claim, 0 when there are no claims.
+    /// Sales per claim: redemptions plus credited Amazon orders, over claims; 0 when there
+    /// are no claims.
     pub fn conversion(&self) -> f64 {
         if self.claims == 0 {
             0.0
         } else {
-            f64::from(self.redemptions) / f64::from(self.claims)
+            f64::from(self.redemptions + self.orders) / f64::from(self.claims)
         }
     }
 }
@@ -51,6 +54,8 @@ pub struct CampaignStats {
     pub claims: u32,
     /// Codes redeemed.
     pub redemptions: u32,
+    /// Amazon orders credited to influencers.
+    pub orders: u32,
     /// Per attribution, `direct` first, then influencers by id.
     pub influencers: Vec<InfluencerStats>,
 }
@@ -87,11 +92,17 @@ impl Store {
                 }
                 None => open.0 + open.1,
             };
+            let orders = if inf.is_direct() {
+                0
+            } else {
+                self.count_orders(id, &inf).await?
+            };
             rows.push(InfluencerStats {
                 influencer: inf,
                 quota,
                 claims,
                 redemptions,
+                orders,
                 remaining,
             });
         }
@@ -103,6 +114,7 @@ impl Store {
             available_later: later_total,
             claims: rows.iter().map(|r| r.claims).sum(),
             redemptions: rows.iter().map(|r| r.redemptions).sum(),
+            orders: rows.iter().map(|r| r.orders).sum(),
             influencers: rows,
         })
     }

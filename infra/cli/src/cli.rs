@@ -36,6 +36,12 @@ pub enum Command {
     Influencer(InfluencerCommand),
     /// A campaign's numbers per influencer.
     Stats(StatsArgs),
+    /// Export a campaign's claims.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Amazon order reports: credit influencers with sales.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
     /// Manage the DynamoDB table.
     #[command(subcommand)]
     Table(TableCommand),
@@ -188,6 +194,74 @@ pub enum InfluencerCommand {
     List {
         /// The campaign.
         campaign: CampaignId,
+    },
+    /// Print each influencer's signed links: the Telegram deep link and the Discord button
+    /// payload (needs PROMO_LINK_SECRET).
+    Link {
+        /// The campaign.
+        campaign: CampaignId,
+        /// Only this influencer (default: every influencer and a direct link).
+        influencer: Option<InfluencerId>,
+        /// The Telegram bot's username, for `https://t.me/<bot>?start=...`.
+        #[arg(long, env = "PROMO_TELEGRAM_BOT")]
+        bot: Option<String>,
+        /// The secret that signs links.
+        #[arg(long, env = "PROMO_LINK_SECRET", hide_env_values = true)]
+        link_secret: Option<String>,
+    },
+    /// Say which Telegram or Discord account is this influencer, so `/stats` in the bots shows
+    /// them their own numbers.
+    Account {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The influencer.
+        influencer: InfluencerId,
+        /// Their Telegram user id (a number).
+        #[arg(long, required_unless_present = "discord_user")]
+        telegram_user: Option<String>,
+        /// Their Discord user id (a snowflake).
+        #[arg(long)]
+        discord_user: Option<String>,
+        /// Remove the link instead.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Give an influencer its own Amazon promotion: imported order reports credit them with
+    /// every order carrying this promotion's tracking id.
+    Promotion {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The influencer.
+        influencer: InfluencerId,
+        /// The promotion's tracking id, as in Seller Central and the `promotion-ids` column.
+        promotion_id: String,
+    },
+}
+
+/// `promo export ...`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every issued code of a campaign as CSV: code, follower, influencer, times, state.
+    Claims {
+        /// The campaign.
+        campaign: CampaignId,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `promo orders ...`.
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Import Amazon's All Orders report (tab-separated) and credit each influencer with the
+    /// orders that carry its promotion. Re-importing a report credits nothing twice.
+    Import {
+        /// The report file.
+        file: PathBuf,
+        /// Credit the good rows even if some rows are bad.
+        #[arg(long)]
+        skip_bad: bool,
     },
 }
 

@@ -58,6 +58,136 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
             }
             println!("{t}");
         }
+        InfluencerCommand::Link {
+            campaign,
+            influencer,
+            bot,
+            link_secret,
+        } => {
+            links(
+                store,
+                &campaign,
+                influencer.as_ref(),
+                bot.as_deref(),
+                link_secret.as_deref(),
+            )
+            .await?
+        }
+        InfluencerCommand::Account {
+            campaign,
+            influencer,
+            telegram_user,
+            discord_user,
+            remove,
+        } => {
+            account(
+                store,
+                &campaign,
+                &influencer,
+                telegram_user.as_deref(),
+                discord_user.as_deref(),
+                remove,
+            )
+            .await?
+        }
+        InfluencerCommand::Promotion {
+            campaign,
+            influencer,
+            promotion_id,
+        } => {
+            let owner = promo_store::orders::PromotionOwner {
+                campaign: campaign.clone(),
+                influencer: influencer.clone(),
+            };
+            store.set_promotion(&promotion_id, &owner).await?;
+            println!(
+                "Amazon orders with promotion {} now credit {influencer} in {campaign}",
+                promotion_id.trim()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `promo influencer link`: each influencer's signed Telegram deep link and Discord button
+/// payload, and the campaign's direct link.
+pub async fn links(
+    store: &Store,
+    campaign: &promo_core::CampaignId,
+    only: Option<&promo_core::InfluencerId>,
+    bot: Option<&str>,
+    secret: Option<&str>,
+) -> anyhow::Result<()> {
+    let secret = secret.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+        anyhow::anyhow!("no link secret: set PROMO_LINK_SECRET (the same one the bots use)")
+    })?;
+    let key = promo_core::LinkKey::new(secret.as_bytes()).context("PROMO_LINK_SECRET")?;
+    let list = store
+        .list_influencers(campaign)
+        .await
+        .context("listing influencers")?;
+    let mut targets: Vec<(String, Option<promo_core::InfluencerId>)> = Vec::new();
+    match only {
+        Some(id) => {
+            if !list.iter().any(|i| &i.id == id) {
+                anyhow::bail!("no influencer {id} in {campaign}");
+            }
+            targets.push((id.to_string(), Some(id.clone())));
+        }
+        None => {
+            targets.push(("(direct)".into(), None));
+            targets.extend(list.iter().map(|i| (i.id.to_string(), Some(i.id.clone()))));
+        }
+    }
+    let mut t = table(&["influencer", "Telegram deep link", "Discord button payload"]);
+    for (label, id) in &targets {
+        let payload = key.sign(campaign, id.as_ref());
+        let telegram = match bot {
+            Some(bot) => format!(
+                "https://t.me/{}?start={payload}",
+                bot.trim_start_matches('@')
+            ),
+            None => format!("(set PROMO_TELEGRAM_BOT) start={payload}"),
+        };
+        t.add_row(vec![
+            Cell::new(label),
+            Cell::new(telegram),
+            Cell::new(format!("claim:{payload}")),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}
+
+/// `promo influencer account`: links (or unlinks) a platform account to an influencer.
+pub async fn account(
+    store: &Store,
+    campaign: &promo_core::CampaignId,
+    influencer: &promo_core::InfluencerId,
+    telegram_user: Option<&str>,
+    discord_user: Option<&str>,
+    remove: bool,
+) -> anyhow::Result<()> {
+    let accounts = telegram_user
+        .map(|u| promo_core::Follower::parse("telegram", u))
+        .into_iter()
+        .chain(discord_user.map(|u| promo_core::Follower::parse("discord", u)));
+    for account in accounts {
+        let account = account.context("the account id")?;
+        if remove {
+            store.unlink_account(&account, campaign, influencer).await?;
+            println!(
+                "{} no longer speaks for {influencer} in {campaign}",
+                account.platform
+            );
+        } else {
+            store.link_account(&account, campaign, influencer).await?;
+            println!(
+                "{} user {} is influencer {influencer} in {campaign}: /stats shows them their numbers",
+                account.platform,
+                account.user_id.as_str()
+            );
+        }
     }
     Ok(())
 }

@@ -6,7 +6,9 @@ mod campaign;
 mod cli;
 mod codes;
 mod demo;
+mod export;
 mod influencer;
+mod orders;
 mod output;
 mod sample;
 mod serve;
@@ -45,6 +47,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Stats(args) => stats::run(&store::connect(&cli.data).await?, args)
             .await
             .map(|()| 0),
+        Command::Export(cmd) => export::run(&store::connect(&cli.data).await?, cmd)
+            .await
+            .map(|()| 0),
+        Command::Orders(cmd) => orders::run(&store::connect(&cli.data).await?, cmd).await,
         Command::Table(cmd) => {
             let config = store::config(&cli.data);
             table::run(&store::connect(&cli.data).await?, &config, cmd)

@@ -34,6 +34,7 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
         "quota",
         "claims",
         "redemptions",
+        "Amazon orders",
         "conversion %",
         "remaining",
     ]);
@@ -43,6 +44,7 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
             num(row.quota.map_or_else(|| "-".to_owned(), |q| q.to_string())),
             num(row.claims),
             num(row.redemptions),
+            num(row.orders),
             num(format!("{:.1}", row.conversion() * 100.0)),
             num(row.remaining),
         ]);
@@ -50,13 +52,14 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
     let conversion = if stats.claims == 0 {
         0.0
     } else {
-        f64::from(stats.redemptions) / f64::from(stats.claims)
+        f64::from(stats.redemptions + stats.orders) / f64::from(stats.claims)
     };
     t.add_row(vec![
         Cell::new("total"),
         num(""),
         num(stats.claims),
         num(stats.redemptions),
+        num(stats.orders),
         num(format!("{:.1}", conversion * 100.0)),
         num(""),
     ]);

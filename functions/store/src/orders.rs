@@ -1,0 +1,137 @@
+//! Amazon orders credited to influencers. An influencer with its own Amazon promotion (its own
+//! claim-code group) is mapped to that promotion's tracking id; importing the All Orders report
+//! then records each (order, promotion) once, under the influencer's listing partition
+//! `R#<campaign>#<influencer>` on `gsi2`, where stats count them.
+
+use crate::error::StoreError;
+use crate::items::{key, n, s};
+use crate::{Store, schema};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use promo_core::orders::OrderLine;
+use promo_core::{CampaignId, InfluencerId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+const PROMOTIONS_SCOPE: &str = "amazon-promotion";
+
+/// Which influencer an Amazon promotion belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromotionOwner {
+    /// The campaign.
+    pub campaign: CampaignId,
+    /// The influencer credited with its orders.
+    pub influencer: InfluencerId,
+}
+
+fn credited_pk(campaign: &CampaignId, influencer: &InfluencerId) -> String {
+    format!("R#{campaign}#{influencer}")
+}
+
+impl Store {
+    /// Maps Amazon promotion `promotion_id` to an influencer. A promotion belongs to one
+    /// influencer: mapping it to another is refused.
+    pub async fn set_promotion(
+        &self,
+        promotion_id: &str,
+        owner: &PromotionOwner,
+    ) -> Result<(), StoreError> {
+        let id = promotion_id.trim();
+        if id.is_empty() || id.len() > 100 {
+            return Err(StoreError::Refused(
+                "a promotion id is 1 to 100 characters".into(),
+            ));
+        }
+        let known = self
+            .list_influencers(&owner.campaign)
+            .await?
+            .iter()
+            .any(|i| i.id == owner.influencer);
+        if !known {
+            return Err(StoreError::Refused(format!(
+                "no influencer {} in campaign {}",
+                owner.influencer, owner.campaign
+            )));
+        }
+        if let Some(existing) = self
+            .get_setting::<PromotionOwner>(PROMOTIONS_SCOPE, id)
+            .await?
+            .filter(|e| e != owner)
+        {
+            return Err(StoreError::Refused(format!(
+                "promotion {id} already belongs to {} in {}",
+                existing.influencer, existing.campaign
+            )));
+        }
+        self.put_setting(PROMOTIONS_SCOPE, id, owner).await
+    }
+
+    /// Every mapped promotion, by tracking id.
+    pub async fn promotions(&self) -> Result<Vec<(String, PromotionOwner)>, StoreError> {
+        self.list_settings(PROMOTIONS_SCOPE).await
+    }
+
+    /// Records that order `line` used promotion `promotion_id` of `owner`. Returns false when
+    /// this (order, promotion) was recorded before: re-importing a report counts nothing twice.
+    pub async fn record_order(
+        &self,
+        line: &OrderLine,
+        promotion_id: &str,
+        owner: &PromotionOwner,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut item = key(format!("O#{}#{promotion_id}", line.order_id), "O");
+        item.insert("campaign".into(), s(owner.campaign.as_str()));
+        item.insert("influencer".into(), s(owner.influencer.as_str()));
+        item.insert("order_id".into(), s(&line.order_id));
+        item.insert("quantity".into(), n(line.quantity));
+        item.insert("recorded_at".into(), n(now.millis()));
+        if let Some(asin) = &line.asin {
+            item.insert("asin".into(), s(asin));
+        }
+        let day = line.purchase_date.as_deref().unwrap_or("");
+        if !day.is_empty() {
+            item.insert("purchase_date".into(), s(day));
+        }
+        item.insert(
+            "gsi2pk".into(),
+            s(credited_pk(&owner.campaign, &owner.influencer)),
+        );
+        item.insert("gsi2sk".into(), s(format!("{day}#{}", line.order_id)));
+        self.metrics().write();
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::sdk("PutItem", e)),
+        }
+    }
+
+    /// Amazon orders credited to an influencer.
+    pub async fn count_orders(
+        &self,
+        campaign: &CampaignId,
+        influencer: &InfluencerId,
+    ) -> Result<u32, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .index_name(schema::GSI_LISTING)
+            .key_condition_expression("gsi2pk = :p")
+            .expression_attribute_values(":p", s(credited_pk(campaign, influencer)))
+            .projection_expression("pk");
+        Ok(self.query_items(query, false).await?.len() as u32)
+    }
+}
