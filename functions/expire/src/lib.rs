@@ -85,7 +85,11 @@ pub async fn handle(store: &Store, event: LambdaEvent<Value>) -> Result<SweepRep
             ..SweepReport::default()
         });
     }
-    let report = run_sweep_until(store, Timestamp::now(), batch, stop_at).await?;
+    let now = Timestamp::now();
+    let report = run_sweep_until(store, now, batch, stop_at).await?;
+    if let Ok(stack) = std::env::var(STACK_ENV) {
+        publish_stock(store, &stack, now).await?;
+    }
     tracing::info!(
         campaigns_ended = report.campaigns_ended,
         codes_retired = report.codes_retired,
@@ -94,6 +98,47 @@ pub async fn handle(store: &Store, event: LambdaEvent<Value>) -> Result<SweepRep
         "expire sweep done"
     );
     Ok(report)
+}
+
+/// The environment variable naming the stack; when set (on AWS), the sweep publishes each open
+/// campaign's stock as the CloudWatch metric `promo/AvailableCodes`, which the template's
+/// low-stock alarm watches.
+pub const STACK_ENV: &str = "PROMO_STACK";
+
+/// Prints one CloudWatch embedded-metric-format line per active campaign: its codes that can
+/// still be issued (now or by the drip). The Lambda log pipeline turns each into a metric with
+/// no API call.
+pub async fn publish_stock(store: &Store, stack: &str, now: Timestamp) -> Result<(), StoreError> {
+    for campaign in store.list_campaigns().await? {
+        if campaign.status != promo_core::CampaignStatus::Active || campaign.ends_at <= now {
+            continue;
+        }
+        let (ready, later) = store.stock(&campaign.id, now).await?;
+        println!(
+            "{}",
+            stock_metric_line(stack, campaign.id.as_str(), ready + later, now)
+        );
+    }
+    Ok(())
+}
+
+/// One EMF record of `AvailableCodes` for a campaign, with dimension sets `[Stack]` (the
+/// alarm's) and `[Stack, Campaign]` (for a per-campaign graph).
+pub fn stock_metric_line(stack: &str, campaign: &str, available: u32, now: Timestamp) -> String {
+    serde_json::json!({
+        "_aws": {
+            "Timestamp": now.millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": "promo",
+                "Dimensions": [["Stack"], ["Stack", "Campaign"]],
+                "Metrics": [{"Name": "AvailableCodes", "Unit": "Count"}],
+            }],
+        },
+        "Stack": stack,
+        "Campaign": campaign,
+        "AvailableCodes": available,
+    })
+    .to_string()
 }
 
 /// The batch size from [`BATCH_ENV`], [`DEFAULT_BATCH`] when unset.

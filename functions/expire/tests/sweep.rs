@@ -91,3 +91,17 @@ async fn a_passed_deadline_leaves_the_work_for_later() {
         .expect("sweep");
     assert_eq!((report.codes_retired, report.more), (0, true));
 }
+
+#[test]
+fn the_stock_metric_is_embedded_metric_format_for_the_low_stock_alarm() {
+    let line = promo_expire::stock_metric_line("shop", "spring", 42, promo_core::Timestamp(1_000));
+    let v: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
+    let m = &v["_aws"]["CloudWatchMetrics"][0];
+    assert_eq!(m["Namespace"], "promo");
+    assert_eq!(m["Metrics"][0]["Name"], "AvailableCodes");
+    assert_eq!(m["Dimensions"][0], serde_json::json!(["Stack"]));
+    assert_eq!(v["Stack"], "shop");
+    assert_eq!(v["Campaign"], "spring");
+    assert_eq!(v["AvailableCodes"], 42);
+    assert_eq!(v["_aws"]["Timestamp"], 1_000);
+}

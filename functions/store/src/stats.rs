@@ -119,6 +119,23 @@ impl Store {
         })
     }
 
+    /// Codes a campaign can still issue: (released now, released later), over every issuable
+    /// lane. Reads only the sparse available index.
+    pub async fn stock(&self, id: &CampaignId, now: Timestamp) -> Result<(u32, u32), StoreError> {
+        let ctx = self
+            .campaign_context(id)
+            .await?
+            .ok_or_else(|| crate::campaigns::unknown(id))?;
+        let shards = ctx.campaign.shards;
+        let (mut ready, mut later) = self.count_available(id, &Lane::Open, shards, now).await?;
+        for inf in ctx.influencers.values().filter(|i| i.quota.is_some()) {
+            let (a, b) = self.count_available(id, &inf.lane(), shards, now).await?;
+            ready += a;
+            later += b;
+        }
+        Ok((ready, later))
+    }
+
     async fn count_issued(
         &self,
         id: &CampaignId,
