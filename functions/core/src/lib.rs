@@ -14,6 +14,7 @@ pub mod influencer;
 pub mod link;
 pub mod orders;
 pub mod outcome;
+pub mod page_token;
 pub mod time;
 
 pub use campaign::{Campaign, CampaignStatus, Caps, NewCampaign};
@@ -23,4 +24,5 @@ pub use ids::{CampaignId, Follower, InfluencerId, OrderRef, Platform, PlatformUs
 pub use influencer::Influencer;
 pub use link::{LinkKey, LinkTarget};
 pub use outcome::{ClaimRefusal, Claimed, RedeemRefusal, Redeemed};
+pub use page_token::{PageHolder, PageToken, PageTokenError};
 pub use time::Timestamp;

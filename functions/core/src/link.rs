@@ -59,10 +59,17 @@ impl LinkKey {
         Ok(Self(secret.to_vec()))
     }
 
-    fn mac(&self, campaign: &CampaignId, influencer: Option<&InfluencerId>) -> Hmac<Sha256> {
+    /// An HMAC-SHA256 keyed with this key, with `domain` already fed in, so that a signature
+    /// made for one purpose never verifies for another.
+    pub(crate) fn keyed(&self, domain: &[u8]) -> Hmac<Sha256> {
         let mut mac =
             <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("HMAC takes any key length");
-        mac.update(b"promo-link-v1\0");
+        mac.update(domain);
+        mac
+    }
+
+    fn mac(&self, campaign: &CampaignId, influencer: Option<&InfluencerId>) -> Hmac<Sha256> {
+        let mut mac = self.keyed(b"promo-link-v1\0");
         mac.update(campaign.as_str().as_bytes());
         mac.update(b"\0");
         mac.update(influencer.map_or("", |i| i.as_str()).as_bytes());

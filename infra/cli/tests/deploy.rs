@@ -19,9 +19,20 @@ fn deploy(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn a_dry_run_prints_every_step_in_order_and_no_secret() {
-    let out = deploy(&["--stack", "shop", "--region", "eu-west-1", "--arm64", "--dry-run"]);
+    let out = deploy(&[
+        "--stack",
+        "shop",
+        "--region",
+        "eu-west-1",
+        "--arm64",
+        "--dry-run",
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let steps = [
         "[1] build every function for provided.al2023 (arm64)",
         "cargo lambda build --release --arm64",
@@ -42,7 +53,11 @@ fn a_dry_run_prints_every_step_in_order_and_no_secret() {
             .unwrap_or_else(|| panic!("{step:?} missing or out of order in:\n{text}"));
         at += found;
     }
-    for secret in ["telegram-token-value", "discord-token-value", &"ab".repeat(32)] {
+    for secret in [
+        "telegram-token-value",
+        "discord-token-value",
+        &"ab".repeat(32),
+    ] {
         assert!(!text.contains(secret), "a secret was printed");
     }
 }
@@ -58,7 +73,10 @@ fn bots_without_tokens_are_skipped() {
         .expect("running deploy.sh");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert!(text.contains("Telegram skipped") && text.contains("Discord skipped"), "{text}");
+    assert!(
+        text.contains("Telegram skipped") && text.contains("Discord skipped"),
+        "{text}"
+    );
     assert!(!text.contains("set-webhook") && !text.contains("register-commands"));
 }
 

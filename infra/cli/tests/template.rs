@@ -75,7 +75,13 @@ fn the_templates_table_is_the_stores_table_definition() {
 
     let indexes = table["GlobalSecondaryIndexes"].as_sequence().expect("GSIs");
     assert_eq!(indexes.len(), def.indexes.len());
-    for IndexDef { name, pk, sk, include } in &def.indexes {
+    for IndexDef {
+        name,
+        pk,
+        sk,
+        include,
+    } in &def.indexes
+    {
         let ix = indexes
             .iter()
             .find(|i| i["IndexName"].as_str() == Some(name))
@@ -83,9 +89,17 @@ fn the_templates_table_is_the_stores_table_definition() {
         assert_eq!(key_schema(&ix["KeySchema"]), keys(*pk, *sk), "{name} keys");
         let projection = &ix["Projection"];
         if include.is_empty() {
-            assert_eq!(projection["ProjectionType"].as_str(), Some("KEYS_ONLY"), "{name}");
+            assert_eq!(
+                projection["ProjectionType"].as_str(),
+                Some("KEYS_ONLY"),
+                "{name}"
+            );
         } else {
-            assert_eq!(projection["ProjectionType"].as_str(), Some("INCLUDE"), "{name}");
+            assert_eq!(
+                projection["ProjectionType"].as_str(),
+                Some("INCLUDE"),
+                "{name}"
+            );
             let got: BTreeSet<&str> = projection["NonKeyAttributes"]
                 .as_sequence()
                 .expect("NonKeyAttributes")
@@ -99,32 +113,52 @@ fn the_templates_table_is_the_stores_table_definition() {
         table["TimeToLiveSpecification"]["AttributeName"].as_str(),
         Some(def.ttl_attribute)
     );
-    assert_eq!(table["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(true));
+    assert_eq!(
+        table["TimeToLiveSpecification"]["Enabled"].as_bool(),
+        Some(true)
+    );
     assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
     assert_eq!(table["DeletionProtectionEnabled"].as_bool(), Some(true));
     assert_eq!(
         table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
         Some(true)
     );
-    assert_eq!(table["SSESpecification"]["SSEEnabled"].as_bool(), Some(true));
+    assert_eq!(
+        table["SSESpecification"]["SSEEnabled"].as_bool(),
+        Some(true)
+    );
 }
 
 /// The binaries this workspace builds, from `cargo metadata`.
 fn workspace_binaries() -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("running cargo metadata");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
     meta["packages"]
         .as_array()
         .expect("packages")
         .iter()
         .flat_map(|p| p["targets"].as_array().cloned().unwrap_or_default())
-        .filter(|t| t["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "bin")))
+        .filter(|t| {
+            t["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "bin"))
+        })
         .map(|t| t["name"].as_str().expect("target name").to_owned())
         .collect()
 }
@@ -134,10 +168,19 @@ fn served_routes() -> BTreeMap<&'static str, Vec<(&'static str, String)>> {
     let claims = promo_issue::CLAIMS_ROUTE.replace("{}", "{campaign}");
     BTreeMap::from([
         ("issue", vec![("POST", claims)]),
-        ("redeem", vec![("POST", promo_redeem::REDEMPTIONS_ROUTE.to_owned())]),
+        (
+            "redeem",
+            vec![("POST", promo_redeem::REDEMPTIONS_ROUTE.to_owned())],
+        ),
         ("expire", vec![]),
-        ("promo-telegram", vec![("POST", "/telegram/webhook".to_owned())]),
-        ("promo-discord", vec![("POST", "/discord/interactions".to_owned())]),
+        (
+            "promo-telegram",
+            vec![("POST", "/telegram/webhook".to_owned())],
+        ),
+        (
+            "promo-discord",
+            vec![("POST", "/discord/interactions".to_owned())],
+        ),
     ])
 }
 
@@ -147,7 +190,11 @@ fn every_function_is_a_built_binary_with_the_routes_it_serves() {
     let binaries = workspace_binaries();
     let served = served_routes();
     let functions = of_type(&t, "AWS::Serverless::Function");
-    assert_eq!(functions.len(), served.len(), "one function per Lambda binary");
+    assert_eq!(
+        functions.len(),
+        served.len(),
+        "one function per Lambda binary"
+    );
     let mut seen = BTreeSet::new();
     for (name, props) in functions {
         let uri = props["CodeUri"].as_str().expect("CodeUri");
@@ -155,7 +202,10 @@ fn every_function_is_a_built_binary_with_the_routes_it_serves() {
             .strip_prefix("../target/lambda/")
             .and_then(|b| b.strip_suffix('/'))
             .unwrap_or_else(|| panic!("{name}: CodeUri {uri} is not a cargo lambda output"));
-        assert!(binaries.contains(bin), "{name}: no binary {bin} in the workspace");
+        assert!(
+            binaries.contains(bin),
+            "{name}: no binary {bin} in the workspace"
+        );
         assert!(seen.insert(bin.to_owned()), "{bin} deployed twice");
         let routes: BTreeSet<(String, String)> = props["Events"]
             .as_mapping()
@@ -188,11 +238,18 @@ fn every_secret_is_in_the_secret_and_none_in_an_environment() {
     assert_eq!(secrets.len(), 1, "one secret");
     let generate = &secrets[0].1["GenerateSecretString"];
     let template: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
-        generate["SecretStringTemplate"].as_str().expect("SecretStringTemplate"),
+        generate["SecretStringTemplate"]
+            .as_str()
+            .expect("SecretStringTemplate"),
     )
     .expect("the secret template is a JSON object");
     let mut in_secret: BTreeSet<String> = template.keys().cloned().collect();
-    in_secret.insert(generate["GenerateStringKey"].as_str().expect("key").to_owned());
+    in_secret.insert(
+        generate["GenerateStringKey"]
+            .as_str()
+            .expect("key")
+            .to_owned(),
+    );
     let expected: BTreeSet<String> = [
         "PROMO_API_KEY",
         "PROMO_LINK_SECRET",
@@ -217,6 +274,9 @@ fn every_secret_is_in_the_secret_and_none_in_an_environment() {
     }
     assert!(env_names.iter().any(|n| n == "PROMO_SECRET_ID"));
     for name in env_names {
-        assert!(!expected.contains(&name), "{name} would be a secret in plain environment");
+        assert!(
+            !expected.contains(&name),
+            "{name} would be a secret in plain environment"
+        );
     }
 }
