@@ -3,4 +3,5 @@
 
 pub mod fixtures;
 pub mod lambda;
+pub mod proxy;
 pub mod runtime_api;

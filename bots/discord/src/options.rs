@@ -1,0 +1,113 @@
+//! The bot's settings documents, kept in the table through the store's settings: what the CLI
+//! writes and the bot reads (cached 2 s per process).
+//!
+//! | scope              | name         | document               |
+//! |--------------------|--------------|------------------------|
+//! | `campaign:<id>`    | `discord`    | [`CampaignOptions`]    |
+//! | `discord-guild`    | `<guild id>` | [`GuildMapping`]       |
+//! | `discord`          | `bot`        | [`BotSettings`]        |
+
+use promo_core::{CampaignId, InfluencerId};
+use promo_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// The scope of a campaign's bot options.
+pub fn campaign_scope(campaign: &CampaignId) -> String {
+    format!("campaign:{campaign}")
+}
+
+/// The name of a campaign's Discord options within [`campaign_scope`].
+pub const CAMPAIGN_OPTIONS_NAME: &str = "discord";
+/// The scope of guild mappings; the document's name is the guild id.
+pub const GUILD_SCOPE: &str = "discord-guild";
+/// The scope of the bot's own settings.
+pub const BOT_SCOPE: &str = "discord";
+/// The name of the bot's own settings within [`BOT_SCOPE`].
+pub const BOT_NAME: &str = "bot";
+
+/// Who may claim a campaign's codes through Discord. Every field is optional; an absent
+/// document means everybody.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignOptions {
+    /// The claimer's Discord account must be at least this many days old (from its snowflake).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_account_age_days: Option<u32>,
+    /// The claimer must hold this role (id) in the server they claim from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_role: Option<u64>,
+    /// Claims are accepted only from this server (guild id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_guild: Option<u64>,
+}
+
+/// A server (guild) that belongs to an influencer: `/claim` there claims from `campaign`,
+/// attributed to `influencer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuildMapping {
+    /// The campaign claimed in this server.
+    pub campaign: CampaignId,
+    /// The influencer credited with claims made in this server.
+    pub influencer: InfluencerId,
+}
+
+/// The bot's own settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotSettings {
+    /// The campaign `/claim` uses outside mapped servers when none is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_campaign: Option<CampaignId>,
+}
+
+/// A campaign's Discord options (the defaults when none are stored).
+pub async fn campaign_options(
+    store: &Store,
+    campaign: &CampaignId,
+) -> Result<CampaignOptions, StoreError> {
+    Ok(store
+        .get_setting(&campaign_scope(campaign), CAMPAIGN_OPTIONS_NAME)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Stores a campaign's Discord options.
+pub async fn put_campaign_options(
+    store: &Store,
+    campaign: &CampaignId,
+    options: &CampaignOptions,
+) -> Result<(), StoreError> {
+    store
+        .put_setting(&campaign_scope(campaign), CAMPAIGN_OPTIONS_NAME, options)
+        .await
+}
+
+/// The mapping of guild `guild`, if any.
+pub async fn guild_mapping(store: &Store, guild: u64) -> Result<Option<GuildMapping>, StoreError> {
+    store.get_setting(GUILD_SCOPE, &guild.to_string()).await
+}
+
+/// Maps guild `guild` to an influencer of a campaign.
+pub async fn put_guild_mapping(
+    store: &Store,
+    guild: u64,
+    mapping: &GuildMapping,
+) -> Result<(), StoreError> {
+    store
+        .put_setting(GUILD_SCOPE, &guild.to_string(), mapping)
+        .await
+}
+
+/// The bot's settings (the defaults when none are stored).
+pub async fn bot_settings(store: &Store) -> Result<BotSettings, StoreError> {
+    Ok(store
+        .get_setting(BOT_SCOPE, BOT_NAME)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Stores the bot's settings.
+pub async fn put_bot_settings(store: &Store, settings: &BotSettings) -> Result<(), StoreError> {
+    store.put_setting(BOT_SCOPE, BOT_NAME, settings).await
+}

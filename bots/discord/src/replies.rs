@@ -1,0 +1,222 @@
+//! What the bot says: one [`Reply`] per outcome, and how it is sent (an interaction response,
+//! or the edit of a deferred one).
+
+use crate::eligibility::Ineligible;
+use promo_core::{ClaimRefusal, Claimed, Timestamp};
+use serenity::builder::{
+    CreateActionRow, CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage,
+    EditInteractionResponse,
+};
+use serenity::model::application::ButtonStyle;
+
+/// A message for the user who interacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The text (may hold a code: never log it).
+    pub content: String,
+    /// Only the user sees it (flag 64). Anything holding a code is ephemeral.
+    pub ephemeral: bool,
+    /// A claim button: its label and custom id.
+    pub button: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("content", &format_args!("<{} chars>", self.content.len()))
+            .field("ephemeral", &self.ephemeral)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reply {
+    /// A private message.
+    pub fn private(content: impl Into<String>) -> Self {
+        Self {
+            content: content.into(),
+            ephemeral: true,
+            button: None,
+        }
+    }
+
+    /// A public message with a button (`label`, `custom_id`).
+    pub fn public_with_button(content: impl Into<String>, label: &str, custom_id: String) -> Self {
+        Self {
+            content: content.into(),
+            ephemeral: false,
+            button: Some((label.to_owned(), custom_id)),
+        }
+    }
+
+    fn components(&self) -> Vec<CreateActionRow> {
+        self.button
+            .iter()
+            .map(|(label, id)| {
+                CreateActionRow::Buttons(vec![
+                    CreateButton::new(id.clone())
+                        .label(label.clone())
+                        .style(ButtonStyle::Success),
+                ])
+            })
+            .collect()
+    }
+
+    /// The interaction response (type 4) carrying this reply.
+    pub fn response(&self) -> CreateInteractionResponse {
+        let mut msg = CreateInteractionResponseMessage::new()
+            .content(self.content.clone())
+            .ephemeral(self.ephemeral);
+        if self.button.is_some() {
+            msg = msg.components(self.components());
+        }
+        CreateInteractionResponse::Message(msg)
+    }
+
+    /// The edit of a deferred response that delivers this reply.
+    pub fn edit(&self) -> EditInteractionResponse {
+        let mut edit = EditInteractionResponse::new().content(self.content.clone());
+        if self.button.is_some() {
+            edit = edit.components(self.components());
+        }
+        edit
+    }
+}
+
+/// A deferred response (type 5): "thinking…", private if `ephemeral`.
+pub fn deferred(ephemeral: bool) -> CreateInteractionResponse {
+    CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(ephemeral))
+}
+
+/// `<t:…:f>`: Discord shows the time in the reader's own time zone.
+fn when(t: Timestamp) -> String {
+    format!("<t:{}:f>", t.millis().div_euclid(1000))
+}
+
+/// The follower's code.
+pub fn claimed(c: &Claimed) -> Reply {
+    let head = if c.new {
+        "Here is your code"
+    } else {
+        "You already claimed a code; here it is again"
+    };
+    Reply::private(format!(
+        "{head}: `{}`\nRedeem it before {}. Only you can see this message.",
+        c.code.expose(),
+        when(c.redeem_until)
+    ))
+}
+
+/// Why there is no code.
+pub fn refused(r: &ClaimRefusal) -> Reply {
+    let text = match r {
+        ClaimRefusal::UnknownCampaign => "This campaign does not exist.".to_owned(),
+        ClaimRefusal::UnknownInfluencer => {
+            "That influencer is not part of this campaign.".to_owned()
+        }
+        ClaimRefusal::NotStarted {
+            starts_at: Some(t),
+        } => format!("This campaign has not started yet. It opens {}.", when(*t)),
+        ClaimRefusal::NotStarted { starts_at: None } => {
+            "This campaign has not started yet.".to_owned()
+        }
+        ClaimRefusal::Paused => {
+            "This campaign is paused right now. Please try again later.".to_owned()
+        }
+        ClaimRefusal::Ended => "This campaign has ended.".to_owned(),
+        ClaimRefusal::SoldOut => "Sorry, all codes have been claimed.".to_owned(),
+        ClaimRefusal::QuotaReached => {
+            "Sorry, all codes reserved for this influencer have been claimed.".to_owned()
+        }
+        ClaimRefusal::DripExhausted { next_release } => format!(
+            "Today's codes are gone. More codes are released {}.",
+            when(*next_release)
+        ),
+        ClaimRefusal::Busy => {
+            "We are very busy right now and could not hand out a code. Nothing was claimed; please try again in a moment."
+                .to_owned()
+        }
+    };
+    Reply::private(text)
+}
+
+/// Why this claimer may not claim.
+pub fn ineligible(i: &Ineligible) -> Reply {
+    Reply::private(match i {
+        Ineligible::AccountTooNew { min_days } => format!(
+            "You can't claim this code: your Discord account must be at least {min_days} days old."
+        ),
+        Ineligible::MissingRole { role } => {
+            format!("You can't claim this code: you need the <@&{role}> role in this server.")
+        }
+        Ineligible::WrongGuild => {
+            "You can't claim this code here: claim it in the campaign's Discord server.".to_owned()
+        }
+    })
+}
+
+/// Something failed on our side; nothing the user did.
+pub fn internal_error() -> Reply {
+    Reply::private("Something went wrong on our side. Please try again in a moment.")
+}
+
+/// The same interaction was delivered again after it took effect.
+pub fn already_handled() -> Reply {
+    Reply::private("This request was already handled. Use /claim again to see your code.")
+}
+
+/// The same interaction is being handled by another delivery right now.
+pub fn in_progress() -> Reply {
+    Reply::private("Your request is already being handled. Please wait a moment.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_has_its_own_private_text() {
+        let t = Timestamp(1_800_000_000_000);
+        let all = [
+            ClaimRefusal::UnknownCampaign,
+            ClaimRefusal::UnknownInfluencer,
+            ClaimRefusal::NotStarted { starts_at: None },
+            ClaimRefusal::NotStarted { starts_at: Some(t) },
+            ClaimRefusal::Paused,
+            ClaimRefusal::Ended,
+            ClaimRefusal::SoldOut,
+            ClaimRefusal::QuotaReached,
+            ClaimRefusal::DripExhausted { next_release: t },
+            ClaimRefusal::Busy,
+        ];
+        let texts: std::collections::HashSet<String> = all
+            .iter()
+            .map(|r| {
+                let reply = refused(r);
+                assert!(reply.ephemeral);
+                reply.content
+            })
+            .collect();
+        assert_eq!(texts.len(), all.len());
+        assert!(
+            refused(&ClaimRefusal::Busy)
+                .content
+                .contains("Nothing was claimed")
+        );
+    }
+
+    #[test]
+    fn a_code_is_only_ever_private_and_never_in_debug_output() {
+        let c = Claimed {
+            code: promo_core::PromoCode::parse("ABCD-123456-SECRET").unwrap(),
+            influencer: promo_core::InfluencerId::direct(),
+            claimed_at: Timestamp(0),
+            redeem_until: Timestamp(1_000),
+            new: true,
+        };
+        let reply = claimed(&c);
+        assert!(reply.ephemeral);
+        let json = serde_json::to_value(reply.response()).unwrap();
+        assert_eq!(json["data"]["flags"], 64);
+        assert!(!format!("{reply:?}").contains("SECRET"));
+    }
+}

@@ -1,0 +1,264 @@
+//! `POST /discord/interactions`: verify, parse, answer within the time budget.
+//!
+//! Every answer that needs the store runs under [`DiscordConfig::budget`]. Done in time: the
+//! reply goes out as the response (type 4). Not done: the response is "deferred" (type 5) at
+//! once, and [`Handled::follow_up`] finishes the work and edits the original response through
+//! the interaction webhook. Whoever serves the endpoint must run that future after sending the
+//! response (`tokio::spawn` in a server; the Lambda binary keeps its environment alive for it).
+
+use crate::claim::{self, BUTTON_PREFIX, ClaimInput, Target};
+use crate::commands::{self, SELLER_PERMISSION};
+use crate::config::DiscordConfig;
+use crate::discord_api::DiscordApi;
+use crate::eligibility::Claimer;
+use crate::replies::{self, Reply};
+use crate::seller::{self, PostButton};
+use crate::signature::{self, Rejected};
+use crate::stats;
+use lambda_http::http::StatusCode;
+use lambda_http::{Request, Response};
+use promo_api::json_response;
+use promo_store::Store;
+use serenity::builder::CreateInteractionResponse;
+use serenity::model::application::{
+    CommandDataOptionValue, CommandInteraction, ComponentInteraction, Interaction,
+};
+use serenity::model::guild::Member;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The route the endpoint is mounted at in the local server.
+pub const INTERACTIONS_ROUTE: &str = "/discord/interactions";
+
+/// Work that finishes an interaction after its response was sent. Run it to completion (it
+/// never fails; it logs).
+pub type FollowUp = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// An answer to one request: the HTTP response, and maybe work to run after sending it.
+pub struct Handled {
+    /// The response to send now.
+    pub response: Response<lambda_http::Body>,
+    /// Present when the reply was deferred: run it after sending `response`.
+    pub follow_up: Option<FollowUp>,
+}
+
+type Work = Pin<Box<dyn Future<Output = Reply> + Send + 'static>>;
+
+/// The interactions endpoint. Cheap to clone; build it once per process.
+#[derive(Clone)]
+pub struct DiscordService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: DiscordConfig,
+    api: DiscordApi,
+}
+
+impl DiscordService {
+    /// A service on `store` for the application in `config`.
+    pub fn new(store: Store, config: DiscordConfig) -> Self {
+        let api = DiscordApi::new(&config);
+        Self {
+            inner: Arc::new(Inner { store, config, api }),
+        }
+    }
+
+    /// The Discord API client (for follow-ups and command registration).
+    pub fn api(&self) -> &DiscordApi {
+        &self.inner.api
+    }
+
+    /// Handles one request. Never fails: a request without a valid signature gets 401 (413 for a
+    /// body over 1 MiB) before anything is read; a signed body that is not an interaction gets
+    /// 400; everything else gets 200 with an interaction response.
+    pub async fn handle(&self, req: Request) -> Handled {
+        let body = match signature::verify(&self.inner.config.verifier, &req) {
+            Ok(body) => body,
+            Err(why) => {
+                let status = match why {
+                    Rejected::BadSignature => StatusCode::UNAUTHORIZED,
+                    Rejected::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                };
+                return now(error(status, &why.to_string()));
+            }
+        };
+        if req.method() != lambda_http::http::Method::POST {
+            return now(error(StatusCode::METHOD_NOT_ALLOWED, "use POST"));
+        }
+        let interaction: Interaction = match serde_json::from_slice(body) {
+            Ok(i) => i,
+            Err(_) => return now(error(StatusCode::BAD_REQUEST, "not an interaction")),
+        };
+        match interaction {
+            // Exactly `{"type": 1}`, as Discord documents it.
+            Interaction::Ping(_) => now(json_response(
+                StatusCode::OK,
+                &serde_json::json!({ "type": 1 }),
+            )),
+            Interaction::Command(cmd) => self.command(cmd).await,
+            Interaction::Component(c) => self.component(c).await,
+            _ => now(error(
+                StatusCode::BAD_REQUEST,
+                "unsupported interaction type",
+            )),
+        }
+    }
+
+    async fn command(&self, cmd: CommandInteraction) -> Handled {
+        let store = self.inner.store.clone();
+        let key = self.inner.config.link_key.clone();
+        let claimer = claimer(
+            cmd.user.id.get(),
+            cmd.guild_id.map(|g| g.get()),
+            cmd.member.as_deref(),
+        );
+        let option = |name: &str| {
+            cmd.data
+                .options
+                .iter()
+                .find(|o| o.name == name)
+                .and_then(|o| match &o.value {
+                    CommandDataOptionValue::String(s) => Some(s.trim().to_owned()),
+                    _ => None,
+                })
+        };
+        let (work, ephemeral): (Work, bool) = match cmd.data.name.as_str() {
+            commands::CLAIM => {
+                let input = ClaimInput {
+                    interaction: cmd.id.get(),
+                    claimer,
+                    target: Target::Command {
+                        influencer: option(commands::OPT_INFLUENCER),
+                        campaign: option(commands::OPT_CAMPAIGN),
+                    },
+                };
+                (
+                    Box::pin(async move { claim::handle(&store, &key, input).await }),
+                    true,
+                )
+            }
+            commands::STATS => {
+                let user = claimer.user;
+                (
+                    Box::pin(async move { stats::handle(&store, user).await }),
+                    true,
+                )
+            }
+            commands::CLAIM_BUTTON => {
+                let allowed = cmd
+                    .member
+                    .as_ref()
+                    .and_then(|m| m.permissions)
+                    .is_some_and(|p| p.contains(SELLER_PERMISSION) || p.administrator());
+                if !allowed {
+                    return now(respond(
+                        &Reply::private(
+                            "Only the seller (Manage Server permission) can post claim buttons.",
+                        )
+                        .response(),
+                    ));
+                }
+                let ask = PostButton {
+                    campaign: option(commands::OPT_CAMPAIGN).unwrap_or_default(),
+                    influencer: option(commands::OPT_INFLUENCER),
+                    message: option(commands::OPT_MESSAGE),
+                };
+                (
+                    Box::pin(async move { seller::handle(&store, &key, ask).await }),
+                    false,
+                )
+            }
+            _ => {
+                return now(respond(
+                    &Reply::private("This command is not supported.").response(),
+                ));
+            }
+        };
+        self.within_budget(work, ephemeral, cmd.token).await
+    }
+
+    async fn component(&self, c: ComponentInteraction) -> Handled {
+        let Some(payload) = c.data.custom_id.strip_prefix(BUTTON_PREFIX) else {
+            return now(respond(
+                &Reply::private("This button is not supported.").response(),
+            ));
+        };
+        let input = ClaimInput {
+            interaction: c.id.get(),
+            claimer: claimer(
+                c.user.id.get(),
+                c.guild_id.map(|g| g.get()),
+                c.member.as_ref(),
+            ),
+            target: Target::Button(payload.to_owned()),
+        };
+        let store = self.inner.store.clone();
+        let key = self.inner.config.link_key.clone();
+        let work: Work = Box::pin(async move { claim::handle(&store, &key, input).await });
+        self.within_budget(work, true, c.token).await
+    }
+
+    /// Runs `work` for at most the budget: its reply as the response, or a deferred response
+    /// and a follow-up that finishes the work and edits the response.
+    async fn within_budget(&self, mut work: Work, ephemeral: bool, token: String) -> Handled {
+        match tokio::time::timeout(self.inner.config.budget, &mut work).await {
+            Ok(reply) => now(respond(&reply.response())),
+            Err(_) => {
+                tracing::info!("reply deferred past the time budget");
+                let api = self.inner.api.clone();
+                let follow_up: FollowUp = Box::pin(async move {
+                    let reply = work.await;
+                    deliver(&api, &token, &reply).await;
+                });
+                Handled {
+                    response: respond(&replies::deferred(ephemeral)),
+                    follow_up: Some(follow_up),
+                }
+            }
+        }
+    }
+}
+
+/// Edits the deferred response, retrying briefly: the edit can race the deferred response
+/// itself on its way to Discord, and the interaction token lives 15 minutes.
+async fn deliver(api: &DiscordApi, token: &str, reply: &Reply) {
+    let mut wait = Duration::from_millis(250);
+    for attempt in 1..=5 {
+        match api.edit_original(token, reply).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "editing a deferred response failed");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+        }
+    }
+    tracing::error!("a deferred response could not be delivered");
+}
+
+fn claimer(user: u64, guild: Option<u64>, member: Option<&Member>) -> Claimer {
+    Claimer {
+        user,
+        guild,
+        roles: member.map_or_else(Vec::new, |m| m.roles.iter().map(|r| r.get()).collect()),
+    }
+}
+
+fn now(response: Response<lambda_http::Body>) -> Handled {
+    Handled {
+        response,
+        follow_up: None,
+    }
+}
+
+fn respond(r: &CreateInteractionResponse) -> Response<lambda_http::Body> {
+    json_response(StatusCode::OK, r)
+}
+
+fn error(status: StatusCode, message: &str) -> Response<lambda_http::Body> {
+    json_response(status, &serde_json::json!({ "error": message }))
+}

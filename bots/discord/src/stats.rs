@@ -1,0 +1,51 @@
+//! `/stats`: an influencer's own numbers, for each campaign their Discord account speaks for.
+//! Nobody else's rows, and no follower data, ever leave here.
+
+use crate::replies::{self, Reply};
+use promo_core::{Follower, Timestamp};
+use promo_store::{Store, StoreError};
+use std::fmt::Write;
+
+/// The caller's numbers. Never fails: a store failure is an "try again" reply.
+pub async fn handle(store: &Store, user: u64) -> Reply {
+    match stats(store, user).await {
+        Ok(reply) => reply,
+        Err(e) => {
+            tracing::error!(error = %e, "discord stats failed");
+            replies::internal_error()
+        }
+    }
+}
+
+async fn stats(store: &Store, user: u64) -> Result<Reply, StoreError> {
+    let account = Follower::parse("discord", &user.to_string())
+        .map_err(|e| StoreError::Refused(e.to_string()))?;
+    let roles = store.account_roles(&account).await?;
+    if roles.is_empty() {
+        return Ok(Reply::private(
+            "You are not registered as an influencer. Ask the seller to link your Discord account.",
+        ));
+    }
+    let now = Timestamp::now();
+    let mut text = String::from("Your numbers:");
+    for (campaign, influencer) in roles {
+        let stats = store.campaign_stats(&campaign, now).await?;
+        let Some(row) = stats
+            .influencers
+            .iter()
+            .find(|r| r.influencer == influencer)
+        else {
+            continue;
+        };
+        let quota = row.quota.map_or(String::new(), |q| format!(" (quota {q})"));
+        let _ = write!(
+            text,
+            "\n**{campaign}** as `{influencer}`: {} claimed, {} redeemed ({:.0}% conversion), {} remaining{quota}",
+            row.claims,
+            row.redemptions,
+            row.conversion() * 100.0,
+            row.remaining,
+        );
+    }
+    Ok(Reply::private(text))
+}
