@@ -1,0 +1,270 @@
+//! The bot's configuration: its token, the webhook's secret token, its username (for deep
+//! links), an optional Bot API server, and the key that signs deep-link payloads.
+//!
+//! The token and the secret never appear in a `Debug` form or a log line.
+
+use promo_core::LinkKey;
+use rand::Rng;
+use std::fmt;
+use subtle::ConstantTimeEq;
+use teloxide::Bot;
+
+/// The bot token from @BotFather.
+pub const TOKEN_ENV: &str = "PROMO_TELEGRAM_TOKEN";
+/// The webhook's secret token (`X-Telegram-Bot-Api-Secret-Token`).
+pub const SECRET_ENV: &str = "PROMO_TELEGRAM_SECRET";
+/// The bot's username, without `@`.
+pub const BOT_ENV: &str = "PROMO_TELEGRAM_BOT";
+/// Another Bot API server (tests, a self-hosted `telegram-bot-api`).
+pub const API_URL_ENV: &str = "PROMO_TELEGRAM_API_URL";
+/// The secret that signs deep-link payloads (at least 16 bytes).
+pub const LINK_SECRET_ENV: &str = "PROMO_LINK_SECRET";
+
+/// Why the configuration could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is not set.
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    /// A variable is set to something unusable; the message says why (never the value).
+    #[error("{0} {1}")]
+    Invalid(&'static str, &'static str),
+}
+
+/// The bot token. Its `Debug` form hides it.
+#[derive(Clone)]
+pub struct BotToken(String);
+
+impl BotToken {
+    /// Wraps a token (`<digits>:<secret>`, surrounding spaces trimmed).
+    pub fn new(token: &str) -> Result<Self, ConfigError> {
+        let token = token.trim();
+        let valid = token.split_once(':').is_some_and(|(id, rest)| {
+            !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty()
+        }) && !token.contains(char::is_whitespace);
+        if !valid {
+            return Err(ConfigError::Invalid(TOKEN_ENV, "is not a bot token"));
+        }
+        Ok(Self(token.to_owned()))
+    }
+
+    /// The token, for the Bot API client only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BotToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BotToken(<hidden>)")
+    }
+}
+
+/// The webhook's secret token: 1 to 256 characters of `A-Za-z0-9_-`, as Telegram requires.
+/// Its `Debug` form hides it.
+#[derive(Clone)]
+pub struct WebhookSecret(String);
+
+impl WebhookSecret {
+    /// Wraps a secret (surrounding spaces trimmed).
+    pub fn new(secret: &str) -> Result<Self, ConfigError> {
+        let secret = secret.trim();
+        let valid = (1..=256).contains(&secret.len())
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !valid {
+            return Err(ConfigError::Invalid(
+                SECRET_ENV,
+                "must be 1 to 256 characters of A-Za-z0-9_-",
+            ));
+        }
+        Ok(Self(secret.to_owned()))
+    }
+
+    /// A fresh random secret: 48 characters from a CSPRNG (about 285 bits).
+    pub fn generate() -> Self {
+        let secret: String = rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(48)
+            .map(char::from)
+            .collect();
+        Self(secret)
+    }
+
+    /// Whether `given` (a header's bytes) equals the secret, compared in constant time.
+    pub fn matches(&self, given: &[u8]) -> bool {
+        bool::from(given.ct_eq(self.0.as_bytes()))
+    }
+
+    /// The secret, to hand to `setWebhook` or print once for the operator.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebhookSecret(<hidden>)")
+    }
+}
+
+/// Everything the bot needs to run.
+#[derive(Debug, Clone)]
+pub struct TelegramConfig {
+    /// The bot token.
+    pub token: BotToken,
+    /// The webhook's secret token; without one the webhook refuses every request (long polling
+    /// needs none).
+    pub secret: Option<WebhookSecret>,
+    /// The bot's username without `@`, for `https://t.me/<username>` links.
+    pub bot_username: String,
+    /// Another Bot API server than `https://api.telegram.org`.
+    pub api_url: Option<reqwest::Url>,
+    /// The key that signs and verifies deep-link payloads.
+    pub link_key: LinkKey,
+}
+
+impl TelegramConfig {
+    /// Reads [`TOKEN_ENV`], [`SECRET_ENV`] (optional), [`BOT_ENV`], [`API_URL_ENV`] (optional)
+    /// and [`LINK_SECRET_ENV`] from the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `var` (a variable's value, or `None` when unset).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let set = |name: &'static str| var(name).filter(|v| !v.trim().is_empty());
+        let token = BotToken::new(&set(TOKEN_ENV).ok_or(ConfigError::Missing(TOKEN_ENV))?)?;
+        let secret = set(SECRET_ENV)
+            .map(|s| WebhookSecret::new(&s))
+            .transpose()?;
+        let bot_username = bot_username(&set(BOT_ENV).ok_or(ConfigError::Missing(BOT_ENV))?)?;
+        let api_url = set(API_URL_ENV).map(|u| api_url(&u)).transpose()?;
+        let link = set(LINK_SECRET_ENV).ok_or(ConfigError::Missing(LINK_SECRET_ENV))?;
+        let link_key = LinkKey::new(link.trim().as_bytes())
+            .map_err(|_| ConfigError::Invalid(LINK_SECRET_ENV, "must be at least 16 bytes"))?;
+        Ok(Self {
+            token,
+            secret,
+            bot_username,
+            api_url,
+            link_key,
+        })
+    }
+
+    /// A Bot API client for this configuration.
+    pub fn bot(&self) -> Bot {
+        make_bot(&self.token, self.api_url.clone())
+    }
+}
+
+/// A Bot API client from [`TOKEN_ENV`] and [`API_URL_ENV`] alone, for admin commands such as
+/// `setWebhook` that need neither the username nor the link secret.
+pub fn bot_from_env() -> Result<Bot, ConfigError> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let token = BotToken::new(&var(TOKEN_ENV).ok_or(ConfigError::Missing(TOKEN_ENV))?)?;
+    let url = var(API_URL_ENV).map(|u| api_url(&u)).transpose()?;
+    Ok(make_bot(&token, url))
+}
+
+fn make_bot(token: &BotToken, api_url: Option<reqwest::Url>) -> Bot {
+    let bot = Bot::new(token.expose());
+    match api_url {
+        Some(url) => bot.set_api_url(url),
+        None => bot,
+    }
+}
+
+/// A username as `t.me` links take it: without `@`, 5 to 32 characters of `A-Za-z0-9_`.
+pub fn bot_username(raw: &str) -> Result<String, ConfigError> {
+    let name = raw.trim().trim_start_matches('@');
+    let valid = (5..=32).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !valid {
+        return Err(ConfigError::Invalid(
+            BOT_ENV,
+            "must be the bot's username (5 to 32 characters of A-Za-z0-9_)",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn api_url(raw: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = reqwest::Url::parse(raw.trim())
+        .map_err(|_| ConfigError::Invalid(API_URL_ENV, "is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(ConfigError::Invalid(API_URL_ENV, "must be an http(s) URL"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const TOKEN: &str = "123456:ABC-secret-token";
+
+    #[test]
+    fn reads_a_full_configuration_and_hides_its_secrets() {
+        let config = TelegramConfig::from_vars(vars(&[
+            (TOKEN_ENV, TOKEN),
+            (SECRET_ENV, "webhook_secret-1"),
+            (BOT_ENV, "@promo_test_bot"),
+            (API_URL_ENV, "http://127.0.0.1:9999/"),
+            (LINK_SECRET_ENV, "0123456789abcdef-link"),
+        ]))
+        .expect("config");
+        assert_eq!(config.bot_username, "promo_test_bot");
+        assert!(
+            config
+                .secret
+                .as_ref()
+                .is_some_and(|s| s.matches(b"webhook_secret-1"))
+        );
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("ABC-secret"), "{shown}");
+        assert!(!shown.contains("webhook_secret"), "{shown}");
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
+    }
+
+    #[test]
+    fn refuses_missing_and_malformed_values() {
+        assert_eq!(
+            TelegramConfig::from_vars(vars(&[])).err(),
+            Some(ConfigError::Missing(TOKEN_ENV))
+        );
+        assert!(BotToken::new("no-colon").is_err());
+        assert!(WebhookSecret::new("has space").is_err());
+        assert!(WebhookSecret::new(&"x".repeat(257)).is_err());
+        assert!(bot_username("ab").is_err());
+        let short_link = TelegramConfig::from_vars(vars(&[
+            (TOKEN_ENV, TOKEN),
+            (BOT_ENV, "promo_test_bot"),
+            (LINK_SECRET_ENV, "short"),
+        ]));
+        assert!(matches!(
+            short_link,
+            Err(ConfigError::Invalid(LINK_SECRET_ENV, _))
+        ));
+    }
+
+    #[test]
+    fn generated_secrets_are_valid_and_distinct() {
+        let a = WebhookSecret::generate();
+        let b = WebhookSecret::generate();
+        assert!(WebhookSecret::new(a.expose()).is_ok());
+        assert_ne!(a.expose(), b.expose());
+        assert!(!a.matches(b.expose().as_bytes()));
+        assert!(!a.matches(b""));
+    }
+}

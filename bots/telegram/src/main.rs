@@ -1,0 +1,29 @@
+//! The Telegram webhook Lambda: wires the store and the bot's configuration into
+//! [`promo_telegram::TelegramService`].
+
+use anyhow::Context;
+use lambda_http::service_fn;
+use promo_store::{Store, StoreConfig};
+use promo_telegram::{TelegramConfig, TelegramService};
+use std::convert::Infallible;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    promo_api::init_tracing();
+    let config = TelegramConfig::from_env().context("reading the bot's configuration")?;
+    anyhow::ensure!(
+        config.secret.is_some(),
+        "the webhook needs {} (see `promo telegram set-webhook`)",
+        promo_telegram::config::SECRET_ENV
+    );
+    let store = Store::connect(&StoreConfig::from_env())
+        .await
+        .context("connecting to the store")?;
+    let svc = TelegramService::new(store, config);
+    lambda_http::run(service_fn(move |req| {
+        let svc = svc.clone();
+        async move { Ok::<_, Infallible>(svc.handle(req).await) }
+    }))
+    .await
+    .map_err(|e| anyhow::anyhow!(e))
+}
