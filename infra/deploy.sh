@@ -67,7 +67,8 @@ build_flags=(--release)
 [ "$arch" = "arm64" ] && build_flags+=(--arm64)
 step "build every function for provided.al2023 ($arch)" \
   cargo lambda build "${build_flags[@]}" \
-    --bin issue --bin redeem --bin expire --bin promo-telegram --bin promo-discord
+    --bin issue --bin redeem --bin expire --bin promo-telegram --bin telegram-notify \
+    --bin promo-discord --bin stats
 
 step "deploy the stack $stack to $region" \
   sam deploy --template-file infra/template.yaml --stack-name "$stack" --region "$region" \
@@ -113,7 +114,7 @@ promo=(env "PROMO_TABLE=$table" "AWS_REGION=$region" cargo run --quiet --release
 if [ -n "${PROMO_TELEGRAM_TOKEN:-}" ]; then
   set_webhook() {
     PROMO_TELEGRAM_SECRET="$(secret_value PROMO_TELEGRAM_SECRET)" \
-      "${promo[@]}" telegram set-webhook --url "$api_url" --secret-from-env
+      "${promo[@]}" telegram set-webhook --url "$api_url"
   }
   secret_step "point the Telegram bot at $api_url/telegram/webhook" \
     "promo telegram set-webhook --url $api_url --secret <from the stack's secret>" set_webhook

@@ -102,7 +102,12 @@ impl DiscordConfig {
 
     /// Reads the configuration from the environment (see the `*_ENV` constants).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let get = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `var` (the environment, or the secrets on Lambda).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let key = get(PUBLIC_KEY_ENV).ok_or(ConfigError::Missing(PUBLIC_KEY_ENV))?;
         let app_id = get(APP_ID_ENV)
             .ok_or(ConfigError::Missing(APP_ID_ENV))?
@@ -110,7 +115,7 @@ impl DiscordConfig {
             .parse()
             .map_err(|_| ConfigError::Invalid(APP_ID_ENV, "must be the numeric application id"))?;
         let secret = get(LINK_SECRET_ENV).ok_or(ConfigError::Missing(LINK_SECRET_ENV))?;
-        let mut config = Self::new(key.trim(), app_id, secret.as_bytes())?;
+        let mut config = Self::new(key.trim(), app_id, secret.trim().as_bytes())?;
         config.token = get(TOKEN_ENV).map(|t| Secret::new(t.trim()));
         config.api_url = get(API_URL_ENV).map(|u| u.trim().trim_end_matches('/').to_owned());
         if let Some(ms) = get(BUDGET_ENV) {

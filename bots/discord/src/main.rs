@@ -22,7 +22,12 @@ type Pending = Option<JoinHandle<()>>;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     promo_api::init_tracing();
-    let config = DiscordConfig::from_env().context("configuring the Discord bot")?;
+    // Secrets come from Secrets Manager on AWS (PROMO_SECRET_ID), the environment elsewhere.
+    let secrets = promo_api::Secrets::load()
+        .await
+        .context("loading secrets")?;
+    let config =
+        DiscordConfig::from_vars(|name| secrets.get(name)).context("configuring the bot")?;
     let store = Store::connect(&StoreConfig::from_env())
         .await
         .context("connecting to the store")?;

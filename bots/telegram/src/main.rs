@@ -10,7 +10,12 @@ use std::convert::Infallible;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     promo_api::init_tracing();
-    let config = TelegramConfig::from_env().context("reading the bot's configuration")?;
+    // Secrets come from Secrets Manager on AWS (PROMO_SECRET_ID), the environment elsewhere.
+    let secrets = promo_api::Secrets::load()
+        .await
+        .context("loading secrets")?;
+    let config =
+        TelegramConfig::from_vars(|name| secrets.get(name)).context("configuring the bot")?;
     anyhow::ensure!(
         config.secret.is_some(),
         "the webhook needs {} (see `promo telegram set-webhook`)",

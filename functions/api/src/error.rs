@@ -18,6 +18,7 @@ const RETRY_AFTER_SECS: u32 = 1;
 /// | 400    | `invalid_json`           | the body is not JSON                                        |
 /// | 400    | `invalid_field`          | a field does not parse (`field` names it)                   |
 /// | 401    | `unauthorized`           | `x-api-key` missing or wrong                                |
+/// | 403    | `forbidden`              | a page link that is forged, expired, revoked or not for this page |
 /// | 404    | `not_found`              | no such route                                               |
 /// | 404    | `unknown_campaign`       | no such campaign                                            |
 /// | 404    | `unknown_influencer`     | no such influencer in the campaign                          |
@@ -52,6 +53,9 @@ pub enum ApiError {
     /// `x-api-key` is missing or wrong.
     #[error("missing or wrong API key")]
     Unauthorized,
+    /// A page link that does not let the caller in (the message says why).
+    #[error("{0}")]
+    Forbidden(String),
     /// No such route.
     #[error("no such route")]
     NotFound,
@@ -102,6 +106,7 @@ impl ApiError {
                 StatusCode::BAD_REQUEST
             }
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -130,6 +135,7 @@ impl ApiError {
             Self::InvalidJson => "invalid_json",
             Self::InvalidField(_) => "invalid_field",
             Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",

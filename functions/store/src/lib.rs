@@ -6,6 +6,7 @@
 //! [`audit`] re-checks every invariant from the table's records.
 
 pub mod accounts;
+pub mod activity;
 pub mod audit;
 pub mod campaigns;
 pub mod claim;

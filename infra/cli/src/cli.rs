@@ -45,6 +45,42 @@ pub enum Command {
     /// Manage the DynamoDB table.
     #[command(subcommand)]
     Table(TableCommand),
+    /// The Telegram bot: webhook, default campaign, campaign options.
+    #[command(subcommand)]
+    Telegram(crate::telegram::TelegramCommand),
+    /// The Discord bot: slash commands, servers, eligibility.
+    #[command(subcommand)]
+    Discord(crate::discord::DiscordCommand),
+    /// The seller's overview page: print its link, or revoke every link printed so far.
+    #[command(subcommand)]
+    Overview(OverviewCommand),
+}
+
+/// Where dashboard links point, and how long they work.
+#[derive(Debug, Args)]
+pub struct PageLinkArgs {
+    /// The public base URL of the deployment (the HTTP API's URL, or `promo serve`'s).
+    #[arg(long, env = "PROMO_PUBLIC_URL")]
+    pub base_url: Option<String>,
+    /// Days the printed dashboard links work.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+}
+
+/// `promo overview ...`.
+#[derive(Debug, Subcommand)]
+pub enum OverviewCommand {
+    /// Print a signed link to the seller's overview page (needs PROMO_LINK_SECRET).
+    Link {
+        /// Where and how long.
+        #[command(flatten)]
+        page: PageLinkArgs,
+        /// The secret that signs links.
+        #[arg(long, env = "PROMO_LINK_SECRET", hide_env_values = true)]
+        link_secret: Option<String>,
+    },
+    /// Void every overview link printed so far.
+    Revoke,
 }
 
 /// `promo demo`.
@@ -76,6 +112,9 @@ pub struct ServeArgs {
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
+    /// Run the Telegram bot by long polling (no public URL needed) instead of by webhook.
+    #[arg(long, env = "PROMO_TELEGRAM_POLLING")]
+    pub telegram_polling: bool,
 }
 
 /// `promo campaign ...`.
@@ -208,6 +247,16 @@ pub enum InfluencerCommand {
         /// The secret that signs links.
         #[arg(long, env = "PROMO_LINK_SECRET", hide_env_values = true)]
         link_secret: Option<String>,
+        /// The dashboard link's base URL and validity.
+        #[command(flatten)]
+        page: PageLinkArgs,
+    },
+    /// Void every dashboard link of an influencer printed so far (print new ones with `link`).
+    RevokePages {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The influencer.
+        influencer: InfluencerId,
     },
     /// Say which Telegram or Discord account is this influencer, so `/stats` in the bots shows
     /// them their own numbers.

@@ -63,6 +63,7 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
             influencer,
             bot,
             link_secret,
+            page,
         } => {
             links(
                 store,
@@ -70,8 +71,21 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
                 influencer.as_ref(),
                 bot.as_deref(),
                 link_secret.as_deref(),
+                &page,
             )
             .await?
+        }
+        InfluencerCommand::RevokePages {
+            campaign,
+            influencer,
+        } => {
+            let holder = promo_core::PageHolder::Influencer(campaign.clone(), influencer.clone());
+            store
+                .revoke_pages(&holder, promo_core::Timestamp::now())
+                .await?;
+            println!(
+                "every dashboard link of {influencer} in {campaign} printed so far is void; print a new one with `promo influencer link`"
+            );
         }
         InfluencerCommand::Account {
             campaign,
@@ -117,11 +131,9 @@ pub async fn links(
     only: Option<&promo_core::InfluencerId>,
     bot: Option<&str>,
     secret: Option<&str>,
+    page: &crate::cli::PageLinkArgs,
 ) -> anyhow::Result<()> {
-    let secret = secret.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-        anyhow::anyhow!("no link secret: set PROMO_LINK_SECRET (the same one the bots use)")
-    })?;
-    let key = promo_core::LinkKey::new(secret.as_bytes()).context("PROMO_LINK_SECRET")?;
+    let key = crate::overview::link_key(secret)?;
     let list = store
         .list_influencers(campaign)
         .await
@@ -139,23 +151,36 @@ pub async fn links(
             targets.extend(list.iter().map(|i| (i.id.to_string(), Some(i.id.clone()))));
         }
     }
-    let mut t = table(&["influencer", "Telegram deep link", "Discord button payload"]);
+    // Plain lines, not a table: a terminal must never wrap a link.
     for (label, id) in &targets {
         let payload = key.sign(campaign, id.as_ref());
-        let telegram = match bot {
-            Some(bot) => format!(
-                "https://t.me/{}?start={payload}",
+        println!("{label}");
+        match bot {
+            Some(bot) => println!(
+                "  telegram:  https://t.me/{}?start={payload}",
                 bot.trim_start_matches('@')
             ),
-            None => format!("(set PROMO_TELEGRAM_BOT) start={payload}"),
-        };
-        t.add_row(vec![
-            Cell::new(label),
-            Cell::new(telegram),
-            Cell::new(format!("claim:{payload}")),
-        ]);
+            None => {
+                println!("  telegram:  start={payload}  (set PROMO_TELEGRAM_BOT for the full link)")
+            }
+        }
+        println!(
+            "  discord:   claim:{payload}  (button custom id; a seller posts the button with `/claim-button`)"
+        );
+        if let (Some(base), Some(inf)) = (page.base_url.as_deref(), id) {
+            let holder = promo_core::PageHolder::Influencer(campaign.clone(), inf.clone());
+            println!(
+                "  dashboard: {}  (works {} days)",
+                crate::overview::page_url(&key, holder, page, base),
+                page.days.max(1)
+            );
+        }
     }
-    println!("{t}");
+    if page.base_url.is_none() {
+        println!(
+            "(set PROMO_PUBLIC_URL or pass --base-url to print each influencer's dashboard link)"
+        );
+    }
     Ok(())
 }
 

@@ -6,16 +6,19 @@ mod campaign;
 mod cli;
 mod codes;
 mod demo;
+mod discord;
 mod export;
 mod influencer;
 mod orders;
 mod output;
+mod overview;
 mod sample;
 mod serve;
 mod service;
 mod stats;
 mod store;
 mod table;
+mod telegram;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -51,6 +54,15 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             .await
             .map(|()| 0),
         Command::Orders(cmd) => orders::run(&store::connect(&cli.data).await?, cmd).await,
+        Command::Telegram(cmd) => telegram::run(&store::connect(&cli.data).await?, cmd)
+            .await
+            .map(|()| 0),
+        Command::Discord(cmd) => discord::run(&store::connect(&cli.data).await?, cmd)
+            .await
+            .map(|()| 0),
+        Command::Overview(cmd) => overview::run(&store::connect(&cli.data).await?, cmd)
+            .await
+            .map(|()| 0),
         Command::Table(cmd) => {
             let config = store::config(&cli.data);
             table::run(&store::connect(&cli.data).await?, &config, cmd)

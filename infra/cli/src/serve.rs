@@ -1,5 +1,7 @@
-//! `promo serve`: the claim and redemption API on one machine, running the very handlers
-//! deployed on Lambda, with the expire sweep in the background.
+//! `promo serve`: the whole product on one machine, running the very handlers deployed on
+//! Lambda: the claim and redemption API, the Telegram webhook (or long polling), the Discord
+//! interactions endpoint, the dashboards, with the expire sweep and the waitlist notifier in the
+//! background. A bot is mounted when its configuration is in the environment.
 
 use crate::bridge::{from_lambda, to_lambda};
 use crate::cli::ServeArgs;
@@ -13,7 +15,10 @@ use axum::response::Response;
 use axum::routing::{any, get};
 use promo_api::ApiError;
 use promo_core::Timestamp;
+use promo_discord::{DiscordConfig, DiscordService};
+use promo_stats::StatsService;
 use promo_store::Store;
+use promo_telegram::{TelegramConfig, TelegramService};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +35,7 @@ pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
     let config = crate::store::config(data);
     let store = crate::store::connect(data).await?;
     let services = Arc::new(Services::new(store.clone(), &key)?);
+    let apps = Arc::new(Apps::from_env(&store, &key)?);
     let listener = tokio::net::TcpListener::bind((args.bind, args.port))
         .await
         .with_context(|| format!("listening on {}:{}", args.bind, args.port))?;
@@ -41,25 +47,170 @@ pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
     println!("  POST http://{addr}/v1/campaigns/{{campaign}}/claims   (header x-api-key)");
     println!("  POST http://{addr}/v1/redemptions                   (header x-api-key)");
     println!("  GET  http://{addr}/healthz");
+    apps.describe(addr);
     let sweeper = tokio::spawn(sweep_forever(store));
-    let served = axum::serve(listener, router(services))
+    let mut background = Vec::new();
+    if let Some(telegram) = apps.telegram.clone() {
+        background.push(tokio::spawn(notify_forever(telegram.clone())));
+        if args.telegram_polling {
+            println!("  Telegram: long polling");
+            background.push(tokio::spawn(async move {
+                telegram.poll(std::future::pending::<()>()).await
+            }));
+        }
+    } else if args.telegram_polling {
+        anyhow::bail!("--telegram-polling needs PROMO_TELEGRAM_TOKEN and PROMO_TELEGRAM_BOT");
+    }
+    let served = axum::serve(listener, router(services, apps))
         .with_graceful_shutdown(shutdown())
         .await;
     sweeper.abort();
+    for task in background {
+        task.abort();
+    }
     served.context("serving HTTP")?;
     println!("stopped");
     Ok(())
 }
 
 /// The routes, mounting the Lambda handlers.
-pub fn router(services: Arc<Services>) -> Router {
-    Router::new()
+pub fn router(services: Arc<Services>, apps: Arc<Apps>) -> Router {
+    let api = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         // `any`: the handlers answer a wrong method themselves, in the API's JSON shape.
         .route("/v1/campaigns/{campaign}/claims", any(issue))
         .route("/v1/redemptions", any(redeem))
+        .with_state(services);
+    let apps_routes = Router::new()
+        .route(promo_telegram::WEBHOOK_ROUTE, any(telegram))
+        .route(promo_discord::INTERACTIONS_ROUTE, any(discord))
+        .route("/i/{token}", any(stats))
+        .route("/i/{token}/stats.json", any(stats))
+        .route("/seller/{token}", any(stats))
+        .route("/seller/{token}/stats.json", any(stats))
+        .route(promo_stats::OVERVIEW_ROUTE, any(stats))
+        .with_state(apps);
+    api.merge(apps_routes)
         .fallback(|| async { from_lambda(ApiError::NotFound.to_response()) })
-        .with_state(services)
+}
+
+/// The handlers beyond the API, each present when configured.
+pub struct Apps {
+    telegram: Option<TelegramService>,
+    discord: Option<DiscordService>,
+    stats: Option<StatsService>,
+}
+
+impl Apps {
+    /// Reads each app's configuration from the environment: a bot whose variables are unset is
+    /// not mounted (its route answers 404); a bot whose variables are wrong stops the start.
+    fn from_env(store: &Store, api_key: &str) -> anyhow::Result<Self> {
+        let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+        let telegram = if set("PROMO_TELEGRAM_TOKEN") {
+            let config = TelegramConfig::from_env().context("the Telegram bot's configuration")?;
+            Some(TelegramService::new(store.clone(), config))
+        } else {
+            None
+        };
+        let discord = if set("PROMO_DISCORD_PUBLIC_KEY") {
+            let config = DiscordConfig::from_env().context("the Discord bot's configuration")?;
+            Some(DiscordService::new(store.clone(), config))
+        } else {
+            None
+        };
+        let stats = match std::env::var("PROMO_LINK_SECRET") {
+            Ok(secret) if !secret.trim().is_empty() => Some(StatsService::new(
+                store.clone(),
+                crate::overview::link_key(Some(&secret))?,
+                promo_api::ApiKey::new(api_key).context("the API key")?,
+            )),
+            _ => None,
+        };
+        Ok(Self {
+            telegram,
+            discord,
+            stats,
+        })
+    }
+
+    fn describe(&self, addr: std::net::SocketAddr) {
+        let on = |present: bool, what: &str, how: &str| {
+            if present {
+                println!("  {what}");
+            } else {
+                println!("  ({how})");
+            }
+        };
+        on(
+            self.telegram.is_some(),
+            &format!("POST http://{addr}/telegram/webhook          (Telegram)"),
+            "Telegram off: set PROMO_TELEGRAM_TOKEN, PROMO_TELEGRAM_BOT, PROMO_LINK_SECRET",
+        );
+        on(
+            self.discord.is_some(),
+            &format!("POST http://{addr}/discord/interactions      (Discord)"),
+            "Discord off: set PROMO_DISCORD_PUBLIC_KEY, PROMO_DISCORD_APP_ID, PROMO_LINK_SECRET",
+        );
+        on(
+            self.stats.is_some(),
+            &format!(
+                "GET  http://{addr}/i/{{token}}, /seller/{{token}}  (dashboards; `promo influencer link`)"
+            ),
+            "dashboards off: set PROMO_LINK_SECRET",
+        );
+    }
+}
+
+async fn telegram(State(apps): State<Arc<Apps>>, req: Request<Body>) -> Response {
+    let Some(svc) = &apps.telegram else {
+        return from_lambda(ApiError::NotFound.to_response());
+    };
+    match to_lambda(req).await {
+        Ok(req) => from_lambda(svc.handle(req).await),
+        Err(refused) => refused,
+    }
+}
+
+async fn discord(State(apps): State<Arc<Apps>>, req: Request<Body>) -> Response {
+    let Some(svc) = &apps.discord else {
+        return from_lambda(ApiError::NotFound.to_response());
+    };
+    match to_lambda(req).await {
+        Ok(req) => {
+            let handled = svc.handle(req).await;
+            // A deferred reply: the follow-up edits it once the claim is done.
+            if let Some(follow_up) = handled.follow_up {
+                tokio::spawn(follow_up);
+            }
+            from_lambda(handled.response)
+        }
+        Err(refused) => refused,
+    }
+}
+
+async fn stats(State(apps): State<Arc<Apps>>, req: Request<Body>) -> Response {
+    let Some(svc) = &apps.stats else {
+        return from_lambda(ApiError::NotFound.to_response());
+    };
+    match to_lambda(req).await {
+        Ok(req) => from_lambda(svc.handle(req).await),
+        Err(refused) => refused,
+    }
+}
+
+/// How often the waitlist notifier runs.
+const NOTIFY_EVERY: Duration = Duration::from_secs(60);
+
+async fn notify_forever(telegram: TelegramService) {
+    let mut tick = tokio::time::interval(NOTIFY_EVERY);
+    loop {
+        tick.tick().await;
+        match telegram.notify_waitlists(Timestamp::now()).await {
+            Ok(r) if r.notified > 0 => tracing::info!(notified = r.notified, "waitlist notified"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "waitlist notifier failed; retrying next minute"),
+        }
+    }
 }
 
 async fn issue(State(services): State<Arc<Services>>, req: Request<Body>) -> Response {

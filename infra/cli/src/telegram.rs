@@ -18,7 +18,7 @@ pub enum TelegramCommand {
         #[arg(long)]
         url: String,
         /// The secret token; a fresh random one is generated when not given.
-        #[arg(long)]
+        #[arg(long, env = "PROMO_TELEGRAM_SECRET", hide_env_values = true)]
         secret: Option<String>,
     },
     /// Removes the webhook (so `promo serve` can long-poll instead).

@@ -175,11 +175,25 @@ fn served_routes() -> BTreeMap<&'static str, Vec<(&'static str, String)>> {
         ("expire", vec![]),
         (
             "promo-telegram",
-            vec![("POST", "/telegram/webhook".to_owned())],
+            vec![("POST", promo_telegram::WEBHOOK_ROUTE.to_owned())],
         ),
         (
             "promo-discord",
-            vec![("POST", "/discord/interactions".to_owned())],
+            vec![("POST", promo_discord::INTERACTIONS_ROUTE.to_owned())],
+        ),
+        ("telegram-notify", vec![]),
+        (
+            "stats",
+            [
+                promo_stats::INFLUENCER_PAGE_ROUTE,
+                promo_stats::INFLUENCER_JSON_ROUTE,
+                promo_stats::SELLER_PAGE_ROUTE,
+                promo_stats::SELLER_JSON_ROUTE,
+                promo_stats::OVERVIEW_ROUTE,
+            ]
+            .iter()
+            .map(|r| ("GET", r.replace("{}", "{token}")))
+            .collect(),
         ),
     ])
 }
