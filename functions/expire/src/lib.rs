@@ -1,6 +1,8 @@
 //! The expire function: a scheduled sweep (EventBridge) that ends campaigns whose time is up and
 //! retires the codes they left unissued. It accepts any JSON event, so a manual invoke works too.
 
+pub mod alerts;
+
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use promo_core::Timestamp;
 use promo_store::expire::SweepReport;

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod alerts;
 pub mod audit;
 pub mod campaigns;
 pub mod claim;

@@ -136,6 +136,18 @@ impl Store {
         Ok((ready, later))
     }
 
+    /// Codes left in one lane (released now or later).
+    pub async fn lane_stock(
+        &self,
+        id: &CampaignId,
+        lane: &Lane,
+        shards: u16,
+        now: Timestamp,
+    ) -> Result<u32, StoreError> {
+        let (a, b) = self.count_available(id, lane, shards, now).await?;
+        Ok(a + b)
+    }
+
     async fn count_issued(
         &self,
         id: &CampaignId,

@@ -54,6 +54,25 @@ pub enum Command {
     /// The seller's overview page: print its link, or revoke every link printed so far.
     #[command(subcommand)]
     Overview(OverviewCommand),
+    /// Alerts to the seller: low stock, quota reached, campaign ended.
+    Alerts(AlertsArgs),
+}
+
+/// `promo alerts`: show the alert settings, or change the parts given.
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// Telegram chat id for alerts (your chat with the bot, or a group the bot is in).
+    #[arg(long, allow_hyphen_values = true)]
+    pub telegram_chat: Option<i64>,
+    /// Discord channel id for alerts (the bot must be able to post there).
+    #[arg(long)]
+    pub discord_channel: Option<u64>,
+    /// Stock levels that alert, comma-separated (default 100,10,0).
+    #[arg(long, value_delimiter = ',')]
+    pub thresholds: Option<Vec<u32>>,
+    /// Stop alerting (forget both destinations).
+    #[arg(long, conflicts_with_all = ["telegram_chat", "discord_channel"])]
+    pub off: bool,
 }
 
 /// Where dashboard links point, and how long they work.

@@ -1,6 +1,7 @@
 //! `promo`: the seller's command line. This file only dispatches; each command lives in its
 //! own module.
 
+mod alerts;
 mod bridge;
 mod campaign;
 mod cli;
@@ -61,6 +62,9 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             .await
             .map(|()| 0),
         Command::Overview(cmd) => overview::run(&store::connect(&cli.data).await?, cmd)
+            .await
+            .map(|()| 0),
+        Command::Alerts(args) => alerts::run(&store::connect(&cli.data).await?, args)
             .await
             .map(|()| 0),
         Command::Table(cmd) => {

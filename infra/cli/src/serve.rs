@@ -228,9 +228,17 @@ async fn redeem(State(services): State<Arc<Services>>, req: Request<Body>) -> Re
 }
 
 async fn sweep_forever(store: Store) {
+    let alerts = promo_expire::alerts::AlertSender::from_vars(|name| std::env::var(name).ok());
     let mut tick = tokio::time::interval(SWEEP_EVERY);
     loop {
         tick.tick().await;
+        match promo_expire::alerts::send_alerts(&store, &alerts, Timestamp::now()).await {
+            Ok(a) if a.sent + a.failed > 0 => {
+                tracing::info!(sent = a.sent, failed = a.failed, "seller alerts")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "seller alerts failed; retrying next minute"),
+        }
         match sweep_all(&store, Timestamp::now()).await {
             Ok(0) => {}
             Ok(retired) => tracing::info!(retired, "expire sweep retired unissued codes"),
