@@ -78,12 +78,16 @@ async fn claim(store: &Store, key: &LinkKey, input: &ClaimInput) -> Result<Reply
     };
     let now = Timestamp::now();
     let rules = options::campaign_options(store, &campaign).await?;
+    let follower = Follower::parse("discord", &input.claimer.user.to_string())
+        .map_err(|e| StoreError::Refused(e.to_string()))?;
     if let Err(why) = eligibility::check(&rules, &input.claimer, now) {
+        // A code already handed out stays its holder's, eligible now or not.
+        if let Some(held) = store.follower_claim(&campaign, &follower).await? {
+            return Ok(replies::claimed(&held.claimed(false)));
+        }
         tracing::info!(campaign = %campaign, reason = %why, "discord claim ineligible");
         return Ok(replies::ineligible(&why));
     }
-    let follower = Follower::parse("discord", &input.claimer.user.to_string())
-        .map_err(|e| StoreError::Refused(e.to_string()))?;
     let request = ClaimRequest {
         campaign,
         follower,

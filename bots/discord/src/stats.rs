@@ -40,9 +40,10 @@ async fn stats(store: &Store, user: u64) -> Result<Reply, StoreError> {
         let quota = row.quota.map_or(String::new(), |q| format!(" (quota {q})"));
         let _ = write!(
             text,
-            "\n**{campaign}** as `{influencer}`: {} claimed, {} redeemed ({:.0}% conversion), {} remaining{quota}",
+            "\n**{campaign}** as `{influencer}`: {} claimed, {} redeemed, {} Amazon orders ({:.1}% conversion), {} remaining{quota}",
             row.claims,
             row.redemptions,
+            row.orders,
             row.conversion() * 100.0,
             row.remaining,
         );

@@ -295,10 +295,17 @@ async fn ineligible_claimers_are_told_why_and_get_nothing() {
     assert!(text.contains(&format!("<@&{role}>")), "{text}");
     assert_eq!(issued_to(&store, "gated", "direct").await, 0);
 
-    let mut fine = From::guild(user(4), guild);
+    let member = user(4);
+    let mut fine = From::guild(member, guild);
     fine.roles = vec![1, role];
     let text = private_text(svc.handle(ask(&fine)).await);
-    assert!(code_in(&text).is_some(), "{text}");
+    let code = code_in(&text).expect("an eligible member gets a code");
+
+    // Losing the role later does not take the code away: asking again shows the same one.
+    let lost_role = From::guild(member, guild);
+    let again = private_text(svc.handle(ask(&lost_role)).await);
+    assert_eq!(code_in(&again), Some(code), "{again}");
+    assert_eq!(issued_to(&store, "gated", "direct").await, 1);
 }
 
 #[tokio::test]

@@ -55,6 +55,7 @@ impl TelegramService {
                     ("influencer", Value::Text(influencer.as_str())),
                     ("claims", Value::Text(&row.claims.to_string())),
                     ("redemptions", Value::Text(&row.redemptions.to_string())),
+                    ("orders", Value::Text(&row.orders.to_string())),
                     ("conversion", Value::Text(&conversion)),
                     ("remaining", Value::Text(&remaining)),
                 ],

@@ -103,10 +103,10 @@ messages! {
     /// `/stats` from an account that is no influencer.
     stats_refused [] = "Sorry, /stats is only for creators registered with a promotion.";
     /// One influencer's numbers: `{campaign}`, `{influencer}`, `{claims}`, `{redemptions}`,
-    /// `{conversion}`, `{remaining}`.
-    stats ["campaign", "influencer", "claims", "redemptions", "conversion", "remaining"] =
-        "{campaign} ({influencer})\nClaims: {claims}\nRedemptions: {redemptions}\nConversion: \
-         {conversion}\nRemaining: {remaining}";
+    /// `{orders}` (Amazon orders credited), `{conversion}`, `{remaining}`.
+    stats ["campaign", "influencer", "claims", "redemptions", "orders", "conversion", "remaining"] =
+        "{campaign} ({influencer})\nClaims: {claims}\nRedemptions: {redemptions}\nAmazon orders: \
+         {orders}\nConversion: {conversion}\nRemaining: {remaining}";
     /// The button under a group pointer.
     button_private [] = "Get my code privately";
     /// The waitlist button.

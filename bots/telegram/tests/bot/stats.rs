@@ -56,7 +56,7 @@ async fn an_influencer_sees_their_own_numbers_only() {
     assert_eq!(
         h.api.texts(),
         vec![
-            "spring (alice)\nClaims: 3\nRedemptions: 1\nConversion: 33.3%\nRemaining: 7 / 10"
+            "spring (alice)\nClaims: 3\nRedemptions: 1\nAmazon orders: 0\nConversion: 33.3%\nRemaining: 7 / 10"
                 .to_owned()
         ]
     );
