@@ -143,6 +143,9 @@ impl std::error::Error for InvokeError {}
 /// - `POST /2018-06-01/runtime/invocation/{id}/response`: completes invocation `id` (202).
 /// - `POST /2018-06-01/runtime/invocation/{id}/error`: fails invocation `id` (202).
 /// - `POST /2018-06-01/runtime/init/error`: records an init failure (202).
+/// - `POST /2020-01-01/extension/register` and `GET /2020-01-01/extension/event/next`: the
+///   Extensions API, enough for an (internal) extension subscribed to INVOKE events; see
+///   [`extension_polls`](Self::extension_polls).
 ///
 /// Unknown request ids (never issued, or already completed or timed out) get `400`.
 /// Dropping the value shuts the server down: pending `/next` polls are answered with
@@ -162,6 +165,18 @@ struct Shared {
     readiness: watch::Sender<Readiness>,
     shutdown: watch::Sender<bool>,
     id_prefix: String,
+    extensions: Mutex<Extensions>,
+    // Wakes extensions' `/event/next` polls when an INVOKE is queued for them.
+    extension_events: tokio::sync::Notify,
+}
+
+/// Registered extensions and what they have been told (the Extensions API).
+#[derive(Default)]
+struct Extensions {
+    /// Per extension id: INVOKE events not yet handed out.
+    queues: HashMap<String, std::collections::VecDeque<Value>>,
+    /// When each `GET /event/next` arrived, by extension id.
+    polls: HashMap<String, Vec<Instant>>,
 }
 
 struct Inner {
@@ -241,6 +256,8 @@ impl FakeRuntimeApi {
             readiness,
             shutdown,
             id_prefix: request_id_prefix(),
+            extensions: Mutex::new(Extensions::default()),
+            extension_events: tokio::sync::Notify::new(),
         });
 
         let app = Router::new()
@@ -254,6 +271,8 @@ impl FakeRuntimeApi {
                 post(invocation_error),
             )
             .route("/2018-06-01/runtime/init/error", post(init_error))
+            .route("/2020-01-01/extension/register", post(extension_register))
+            .route("/2020-01-01/extension/event/next", get(extension_next))
             .with_state(shared.clone());
 
         let mut stop = shared.shutdown.subscribe();
@@ -385,6 +404,18 @@ impl FakeRuntimeApi {
         });
     }
 
+    /// When each registered extension asked for its next event (`GET /event/next`), by
+    /// extension id. Lambda freezes the environment only once the runtime has answered *and*
+    /// every extension has asked again, so these instants show when an invocation really ended.
+    pub fn extension_polls(&self) -> HashMap<String, Vec<Instant>> {
+        self.shared
+            .extensions
+            .lock()
+            .expect("extensions lock")
+            .polls
+            .clone()
+    }
+
     /// The init error reported by the runtime, as an [`InvokeError::Init`], if any.
     pub fn init_error(&self) -> Option<InvokeError> {
         self.shared.lock().init_error.clone()
@@ -472,6 +503,21 @@ async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
             .map(|d| d.as_secs())
             .unwrap_or_default(),
     );
+    // Extensions subscribed to INVOKE hear of the event as the runtime picks it up.
+    {
+        let mut ext = shared.extensions.lock().expect("extensions lock");
+        let invoke = serde_json::json!({
+            "eventType": "INVOKE",
+            "deadlineMs": deadline,
+            "requestId": request_id,
+            "invokedFunctionArn": FUNCTION_ARN,
+            "tracing": { "type": "X-Amzn-Trace-Id", "value": trace_id },
+        });
+        for queue in ext.queues.values_mut() {
+            queue.push_back(invoke.clone());
+        }
+    }
+    shared.extension_events.notify_waiters();
     (
         [
             ("Lambda-Runtime-Aws-Request-Id", request_id),
@@ -485,6 +531,80 @@ async fn next_invocation(State(shared): State<Arc<Shared>>) -> Response {
         Json(event),
     )
         .into_response()
+}
+
+/// `POST /2020-01-01/extension/register`: registers an extension (internal or external) and
+/// gives it an identifier.
+async fn extension_register(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let name = headers
+        .get("lambda-extension-name")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("extension")
+        .to_owned();
+    let id = {
+        let mut ext = shared.extensions.lock().expect("extensions lock");
+        let id = format!("{name}-{}", ext.queues.len() + 1);
+        ext.queues.insert(id.clone(), Default::default());
+        ext.polls.insert(id.clone(), Vec::new());
+        id
+    };
+    (
+        [("Lambda-Extension-Identifier", id)],
+        Json(serde_json::json!({
+            "functionName": FUNCTION_NAME,
+            "functionVersion": FUNCTION_VERSION,
+            "handler": "bootstrap",
+        })),
+    )
+        .into_response()
+}
+
+/// `GET /2020-01-01/extension/event/next`: long-polls until an INVOKE is queued for this
+/// extension (or the server stops: SHUTDOWN).
+async fn extension_next(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let Some(id) = headers
+        .get("lambda-extension-identifier")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            "Extension.MissingIdentifier",
+            "no id",
+        );
+    };
+    {
+        let mut ext = shared.extensions.lock().expect("extensions lock");
+        match ext.polls.get_mut(&id) {
+            Some(polls) => polls.push(Instant::now()),
+            None => {
+                return error_response(StatusCode::FORBIDDEN, "Extension.UnknownId", "unknown id");
+            }
+        }
+    }
+    let mut stop = shared.shutdown.subscribe();
+    loop {
+        let wake = shared.extension_events.notified();
+        if let Some(event) = shared
+            .extensions
+            .lock()
+            .expect("extensions lock")
+            .queues
+            .get_mut(&id)
+            .and_then(|q| q.pop_front())
+        {
+            return Json(event).into_response();
+        }
+        tokio::select! {
+            () = wake => {}
+            _ = stop.wait_for(|stopped| *stopped) => {
+                return Json(serde_json::json!({
+                    "eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": 0
+                }))
+                .into_response();
+            }
+        }
+    }
 }
 
 async fn invocation_response(

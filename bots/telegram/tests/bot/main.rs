@@ -10,6 +10,7 @@ mod claims;
 mod delivery;
 mod eligibility;
 mod groups;
+mod lambda;
 mod polling;
 mod stats;
 mod waitlist;
