@@ -70,6 +70,17 @@ pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
         .build()
 }
 
+/// The SDK's retries for every DynamoDB call: 3 attempts on throttling, 5xx, time-outs and
+/// dropped connections, with short waits. The SDK's default first wait is a whole second, which
+/// alone would blow a chat platform's 3-second deadline; conflicts are retried by the store
+/// itself (with jitter, against another candidate code).
+pub fn retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(25))
+        .with_max_backoff(Duration::from_millis(400))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,8 +47,12 @@ impl Store {
         now: Timestamp,
         lease_ms: i64,
     ) -> Result<Delivery, StoreError> {
+        // Identifies this attempt: if the SDK retries our put after a lost reply, the retry
+        // fails its condition on our own record, and the attempt id tells it apart.
+        let attempt = format!("{:016x}", rand::random::<u64>());
         let mut item = key(delivery_pk(source, id), DELIVERY_SK);
         item.insert("state".into(), s("started"));
+        item.insert("attempt".into(), s(&attempt));
         item.insert("started_at".into(), n(now.millis()));
         item.insert(
             schema::TTL_ATTRIBUTE.into(),
@@ -77,11 +81,14 @@ impl Store {
             Ok(_) => Ok(Delivery::New),
             Err(e) => match e.as_service_error() {
                 Some(PutItemError::ConditionalCheckFailedException(c)) => {
-                    let done = c
-                        .item()
-                        .and_then(|i| i.get("state"))
-                        .is_some_and(|v| matches!(v, AttributeValue::S(s) if s == "done"));
-                    Ok(if done {
+                    let text = |name: &str| match c.item().and_then(|i| i.get(name)) {
+                        Some(AttributeValue::S(v)) => Some(v.as_str()),
+                        _ => None,
+                    };
+                    Ok(if text("attempt") == Some(attempt.as_str()) {
+                        // Our own put landed; only its reply was lost.
+                        Delivery::New
+                    } else if text("state") == Some("done") {
                         Delivery::Done
                     } else {
                         Delivery::InFlight

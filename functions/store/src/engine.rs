@@ -74,6 +74,7 @@ pub fn client_for(endpoint: &str) -> Client {
         ))
         .endpoint_url(endpoint)
         .timeout_config(crate::config::timeouts())
+        .retry_config(crate::config::retries())
         .build();
     Client::from_conf(conf)
 }

@@ -108,6 +108,7 @@ impl Store {
             Backend::Aws { table } => {
                 let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .timeout_config(config::timeouts())
+                    .retry_config(config::retries())
                     .load()
                     .await;
                 Ok(Self::new(Client::new(&sdk), table.clone()))

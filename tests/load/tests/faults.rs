@@ -201,3 +201,24 @@ async fn throttling_beyond_the_sdk_retries_is_a_retryable_store_error() {
     assert_eq!(rig.script.left(), 7, "the SDK tried three times");
     assert!(!err.to_string().contains("FAULTY"), "no code in the error");
 }
+
+#[tokio::test]
+async fn a_lost_reply_on_a_delivery_mark_still_lets_that_attempt_handle_it() {
+    // The put landed, its reply was lost, the SDK retried: the retry fails its condition on the
+    // attempt's own record, which must still read as "yours to handle", not "in flight".
+    let rig = rig("PutItem", Fault::LostReply, 1).await;
+    let store = rig.proxy.store(TABLE);
+    let now = promo_core::Timestamp::now();
+    let first = store
+        .begin_delivery("telegram", "777", now, 60_000)
+        .await
+        .expect("store answers");
+    assert_eq!(first, promo_store::Delivery::New);
+    assert_eq!(rig.script.left(), 0, "the fault was injected");
+    // Another delivery of the same update is still refused while this one runs.
+    let second = store
+        .begin_delivery("telegram", "777", now, 60_000)
+        .await
+        .expect("store answers");
+    assert_eq!(second, promo_store::Delivery::InFlight);
+}
