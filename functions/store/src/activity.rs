@@ -1,10 +1,11 @@
 //! The raw material of the dashboards: when each of an influencer's codes was claimed and
-//! redeemed, and the dates of the Amazon orders credited to them. Read from the listing index
-//! (the records themselves), so the series always add up to the claim records; no counter sits
-//! on the claim path. Also: revoking dashboard links.
+//! redeemed, and the dates of the Amazon orders credited to them. Read from the records
+//! themselves (claim times from the claim items, redemption times and orders from the listing
+//! index), so the series always add up to the claim records; no counter sits on the claim path.
+//! Also: revoking dashboard links.
 
 use crate::error::StoreError;
-use crate::items::{issued_pk, s};
+use crate::items::{redeemed_pk, s};
 use crate::{Store, schema};
 use promo_core::{CampaignId, InfluencerId, PageHolder, PageToken, PageTokenError, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -35,24 +36,30 @@ impl Store {
         influencer: &InfluencerId,
         shards: u16,
     ) -> Result<Activity, StoreError> {
-        let mut out = Activity::default();
+        let mut out = Activity {
+            claimed: self
+                .campaign_claims(campaign, Some(influencer))
+                .await?
+                .into_iter()
+                .map(|c| c.claimed_at)
+                .collect(),
+            ..Activity::default()
+        };
         for shard in 0..shards.max(1) {
             let query = self
                 .client()
                 .query()
                 .index_name(schema::GSI_LISTING)
                 .key_condition_expression("gsi2pk = :p")
-                .expression_attribute_values(":p", s(issued_pk(campaign, influencer, shard)))
-                .projection_expression("claimed_at, redeemed_at");
+                .expression_attribute_values(":p", s(redeemed_pk(campaign, influencer, shard)))
+                .projection_expression("redeemed_at");
             for item in self.query_items(query, false).await? {
-                let time = |k: &str| {
-                    item.get(k)
+                out.redeemed.extend(
+                    item.get("redeemed_at")
                         .and_then(|v| v.as_n().ok())
                         .and_then(|n| n.parse().ok())
-                        .map(Timestamp)
-                };
-                out.claimed.extend(time("claimed_at"));
-                out.redeemed.extend(time("redeemed_at"));
+                        .map(Timestamp),
+                );
             }
         }
         if !influencer.is_direct() {

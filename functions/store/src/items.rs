@@ -32,25 +32,51 @@ pub fn code_pk(code: &PromoCode) -> String {
 /// Sort key of a code item.
 pub const CODE_SK: &str = "K";
 
-/// Key of a follower's claim in a campaign: one item per (campaign, platform, user).
-pub fn claim_pk(campaign: &CampaignId, follower: &Follower) -> String {
-    format!(
-        "F#{campaign}#{}#{}",
-        follower.platform,
-        follower.user_id.as_str()
-    )
+/// How many partitions hold a campaign's claim items. A follower's partition depends only on
+/// who they are (see [`claim_shard`]), so a repeat claim is one `GetItem`; at 5,000 new claims a
+/// second each partition takes about 78 (~156 write units/s, under the 1,000 per key).
+pub const CLAIM_SHARDS: u16 = 64;
+
+/// The claim partition of a follower, stable for a given follower and the same in every
+/// campaign: FNV-1a of `<platform>#<user>`, modulo [`CLAIM_SHARDS`].
+pub fn claim_shard(follower: &Follower) -> u16 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in claim_sk(follower).bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % u64::from(CLAIM_SHARDS)) as u16
 }
 
-/// Sort key of a claim item.
-pub const CLAIM_SK: &str = "F";
+/// Key of one claim partition of a campaign: `F#<campaign>#<shard>`. Its items are the
+/// campaign's claims of the followers hashed to that shard, which makes the partitions
+/// together the listing of every code issued.
+pub fn claim_pk(campaign: &CampaignId, shard: u16) -> String {
+    format!("F#{campaign}#{shard}")
+}
+
+/// Sort key of a follower's claim item: `<platform>#<user>`.
+pub fn claim_sk(follower: &Follower) -> String {
+    format!("{}#{}", follower.platform, follower.user_id.as_str())
+}
+
+/// The key of a follower's claim in a campaign: one item per (campaign, platform, user), in
+/// the follower's claim partition.
+pub fn claim_key(campaign: &CampaignId, follower: &Follower) -> Item {
+    key(
+        claim_pk(campaign, claim_shard(follower)),
+        claim_sk(follower),
+    )
+}
 
 /// The available-index partition of one lane's shard.
 pub fn available_pk(campaign: &CampaignId, lane: &Lane, shard: u16) -> String {
     format!("A#{campaign}#{}#{shard}", lane.key())
 }
 
-/// The listing-index partition of one influencer's issued codes in one shard.
-pub fn issued_pk(campaign: &CampaignId, influencer: &InfluencerId, shard: u16) -> String {
+/// The listing-index partition of one influencer's redeemed codes in one pool shard. A code
+/// enters it when redeemed (issued codes are listed by the claim partitions, [`claim_pk`]).
+pub fn redeemed_pk(campaign: &CampaignId, influencer: &InfluencerId, shard: u16) -> String {
     format!("S#{campaign}#{influencer}#{shard}")
 }
 
@@ -174,10 +200,14 @@ pub struct CodeItem {
     /// Available index sort key (release time), present only while available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi1sk: Option<i64>,
-    /// Listing index partition, present once issued.
+    /// The listing-index partition the code enters when redeemed ([`redeemed_pk`]), recorded
+    /// when issued so that the redemption copies it in the same update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing_pk: Option<String>,
+    /// Listing index partition, present once redeemed (a copy of `listing_pk`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2pk: Option<String>,
-    /// Listing index sort key, present once issued.
+    /// Listing index sort key (redemption time), present once redeemed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2sk: Option<String>,
     /// The follower holding it (`platform:user`), once issued.
@@ -203,9 +233,9 @@ pub struct CodeItem {
 /// A follower's claim: which code they hold in a campaign.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClaimItem {
-    /// `F#<campaign>#<platform>#<user>`.
+    /// `F#<campaign>#<shard>` ([`claim_pk`]).
     pub pk: String,
-    /// `F`.
+    /// `<platform>#<user>` ([`claim_sk`]).
     pub sk: String,
     /// The campaign.
     pub campaign: CampaignId,
@@ -246,4 +276,47 @@ pub fn sk_of(item: &Item) -> Option<&str> {
     item.get("sk")
         .and_then(|v| v.as_s().ok())
         .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn follower(user: &str) -> Follower {
+        Follower::parse("telegram", user).expect("follower")
+    }
+
+    #[test]
+    fn a_claim_key_depends_only_on_campaign_and_follower() {
+        let spring = CampaignId::parse("spring").expect("campaign");
+        let fall = CampaignId::parse("fall").expect("campaign");
+        let f = follower("12345");
+        let shard = claim_shard(&f);
+        assert!(shard < CLAIM_SHARDS);
+        assert_eq!(claim_shard(&follower("12345")), shard, "stable");
+        assert_eq!(
+            claim_key(&spring, &f),
+            claim_key(&spring, &follower("12345"))
+        );
+        assert_eq!(
+            pk_of(&claim_key(&spring, &f)),
+            Some(format!("F#spring#{shard}").as_str())
+        );
+        assert_eq!(sk_of(&claim_key(&spring, &f)), Some("telegram#12345"));
+        assert_eq!(
+            pk_of(&claim_key(&fall, &f)),
+            Some(format!("F#fall#{shard}").as_str())
+        );
+        let discord = Follower::parse("discord", "12345").expect("follower");
+        assert_ne!(claim_key(&spring, &f), claim_key(&spring, &discord));
+    }
+
+    #[test]
+    fn followers_spread_over_every_claim_partition() {
+        let shards: HashSet<u16> = (0..10_000)
+            .map(|u| claim_shard(&follower(&u.to_string())))
+            .collect();
+        assert_eq!(shards.len(), usize::from(CLAIM_SHARDS));
+    }
 }

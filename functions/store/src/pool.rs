@@ -206,6 +206,7 @@ impl Store {
                 import_id: import_id.to_owned(),
                 gsi1pk: Some(available_pk(&campaign.id, &lane, shard)),
                 gsi1sk: Some(release_at.millis()),
+                listing_pk: None,
                 gsi2pk: None,
                 gsi2sk: None,
                 follower: None,

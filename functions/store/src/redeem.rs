@@ -1,4 +1,6 @@
-//! Redeeming a code: one conditional update, idempotent per order reference.
+//! Redeeming a code: one conditional update, idempotent per order reference. The same update
+//! lists the code on the listing index under its influencer (`S#<campaign>#<influencer>#<shard>`,
+//! recorded on the code when it was issued), sorted by redemption time.
 
 use crate::Store;
 use crate::error::StoreError;
@@ -27,7 +29,10 @@ impl Store {
             .update_item()
             .table_name(self.table())
             .set_key(Some(key(code_pk(code), CODE_SK)))
-            .update_expression("SET code_state = :redeemed, redeemed_at = :now, order_ref = :order")
+            .update_expression(
+                "SET code_state = :redeemed, redeemed_at = :now, order_ref = :order, \
+                 gsi2pk = listing_pk, gsi2sk = :g2sk",
+            )
             .condition_expression(
                 "attribute_exists(pk) AND code_state = :issued AND redeem_until > :now",
             )
@@ -35,6 +40,7 @@ impl Store {
             .expression_attribute_values(":issued", s(CodeState::Issued.as_str()))
             .expression_attribute_values(":now", n(now.millis()))
             .expression_attribute_values(":order", s(order.as_str()))
+            .expression_attribute_values(":g2sk", s(format!("{:015}", now.millis())))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .return_consumed_capacity(ReturnConsumedCapacity::Indexes)

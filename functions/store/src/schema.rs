@@ -5,8 +5,8 @@
 //! |---|---|---|---|
 //! | campaign | `C#<campaign>` | `META` | gsi2: `CAMPAIGNS` / id |
 //! | influencer | `C#<campaign>` | `I#<influencer>` | |
-//! | code | `K#<CODE>` | `K` | gsi1 while available: `A#<campaign>#<lane>#<shard>` / release time; gsi2 once issued: `S#<campaign>#<influencer>#<shard>` / claim time |
-//! | claim | `F#<campaign>#<platform>#<user>` | `F` | |
+//! | code | `K#<CODE>` | `K` | gsi1 while available: `A#<campaign>#<lane>#<shard>` / release time; gsi2 once redeemed: `S#<campaign>#<influencer>#<shard>` / redemption time |
+//! | claim | `F#<campaign>#<claim shard>` (64 per campaign, by follower) | `<platform>#<user>` | (the listing of issued codes) |
 //! | webhook delivery | `D#<source>#<id>` | `D` | (TTL 48 h) |
 //! | settings document | `SET#<scope>` | `<name>` | |
 //! | influencer account | `U#<platform>#<user>` | `I#<campaign>#<influencer>` | |
@@ -29,7 +29,8 @@ pub const SK: &str = "sk";
 /// The available-codes index: a sparse index of codes still in the pool, by lane and shard,
 /// sorted by release time.
 pub const GSI_AVAILABLE: &str = "gsi1";
-/// The listing index: campaigns, and issued codes by influencer and shard.
+/// The listing index: campaigns, redeemed codes by influencer and shard, and Amazon order
+/// credits by influencer.
 pub const GSI_LISTING: &str = "gsi2";
 /// The TTL attribute (epoch seconds), for records that may be forgotten.
 pub const TTL_ATTRIBUTE: &str = "expires_at";

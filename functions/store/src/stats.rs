@@ -1,12 +1,13 @@
-//! Per-campaign and per-influencer counts, derived from the records (the listing and available
-//! indexes), never from a counter on the claim path.
+//! Per-campaign and per-influencer counts, derived from the records (the claim items, the
+//! listing and available indexes), never from a counter on the claim path.
 
 use crate::Store;
 use crate::error::StoreError;
 use crate::index::Released;
-use crate::items::{issued_pk, s};
+use crate::items::{redeemed_pk, s};
 use promo_core::{CampaignId, CodeState, InfluencerId, Lane, Timestamp};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// One attribution's numbers in a campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,7 +62,8 @@ pub struct CampaignStats {
 }
 
 impl Store {
-    /// Counts a campaign's codes and claims from the indexes.
+    /// Counts a campaign's codes and claims: claims from the claim items, redemptions from the
+    /// listing index, stock from the available index.
     pub async fn campaign_stats(
         &self,
         id: &CampaignId,
@@ -78,8 +80,13 @@ impl Store {
         ids.insert(0, InfluencerId::direct());
         let mut rows = Vec::new();
         let (mut now_total, mut later_total) = open;
+        let mut claimed: HashMap<InfluencerId, u32> = HashMap::new();
+        for claim in self.campaign_claims(id, None).await? {
+            *claimed.entry(claim.influencer).or_default() += 1;
+        }
         for inf in ids {
-            let (claims, redemptions) = self.count_issued(id, &inf, c.shards).await?;
+            let claims = claimed.get(&inf).copied().unwrap_or(0);
+            let redemptions = self.count_redeemed(id, &inf, c.shards).await?;
             let quota = ctx.influencers.get(&inf).and_then(|i| i.quota);
             let remaining = match quota {
                 Some(q) => {
@@ -148,23 +155,23 @@ impl Store {
         Ok(a + b)
     }
 
-    async fn count_issued(
+    /// Codes of one attribution redeemed, from its listing-index partitions.
+    async fn count_redeemed(
         &self,
         id: &CampaignId,
         influencer: &InfluencerId,
         shards: u16,
-    ) -> Result<(u32, u32), StoreError> {
-        let (mut claims, mut redeemed) = (0, 0);
+    ) -> Result<u32, StoreError> {
+        let mut redeemed = 0;
         for shard in 0..shards.max(1) {
             let query = self
                 .client()
                 .query()
                 .index_name(crate::schema::GSI_LISTING)
                 .key_condition_expression("gsi2pk = :p")
-                .expression_attribute_values(":p", s(issued_pk(id, influencer, shard)))
+                .expression_attribute_values(":p", s(redeemed_pk(id, influencer, shard)))
                 .projection_expression("code_state");
             for item in self.query_items(query, false).await? {
-                claims += 1;
                 if item
                     .get("code_state")
                     .and_then(|v| v.as_s().ok())
@@ -174,7 +181,7 @@ impl Store {
                 }
             }
         }
-        Ok((claims, redeemed))
+        Ok(redeemed)
     }
 
     /// (released now, released later) available codes of a lane.
