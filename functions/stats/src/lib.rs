@@ -191,15 +191,15 @@ impl StatsService {
                 .campaign_stats(&c.id, now)
                 .await
                 .map_err(store_err)?;
-            let mut claimed = Vec::new();
-            for row in &stats.influencers {
-                let a = self
-                    .store
-                    .activity(&c.id, &row.influencer, c.shards)
-                    .await
-                    .map_err(store_err)?;
-                claimed.extend(a.claimed);
-            }
+            // One read of the campaign's claim partitions for the hourly chart.
+            let claimed: Vec<Timestamp> = self
+                .store
+                .campaign_claims(&c.id, None)
+                .await
+                .map_err(store_err)?
+                .iter()
+                .map(|claim| claim.claimed_at)
+                .collect();
             campaigns.push(model::overview(&stats, c, &claimed, now));
         }
         Ok(SellerPage {
