@@ -7,7 +7,6 @@
 use crate::Store;
 use crate::error::StoreError;
 use crate::items::{key, n};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use promo_core::{CampaignId, CampaignStatus, Lane, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -169,26 +168,6 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         record.insert("sent_at".into(), n(now.millis()));
-        self.metrics().write();
-        match self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(record))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::sdk("PutItem", e)),
-        }
+        self.put_if_absent(record).await
     }
 }

@@ -30,6 +30,7 @@ pub mod waitlist;
 mod candidates;
 mod context;
 mod index;
+mod once;
 mod retry;
 
 pub use config::{Backend, StoreConfig};

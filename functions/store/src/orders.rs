@@ -6,7 +6,6 @@
 use crate::error::StoreError;
 use crate::items::{key, n, s};
 use crate::{Store, schema};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use promo_core::orders::OrderLine;
 use promo_core::{CampaignId, InfluencerId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -96,27 +95,7 @@ impl Store {
             s(credited_pk(&owner.campaign, &owner.influencer)),
         );
         item.insert("gsi2sk".into(), s(format!("{day}#{}", line.order_id)));
-        self.metrics().write();
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::sdk("PutItem", e)),
-        }
+        self.put_if_absent(item).await
     }
 
     /// Amazon orders credited to an influencer.

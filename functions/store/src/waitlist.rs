@@ -10,8 +10,6 @@ use crate::error::StoreError;
 use crate::index::Released;
 use crate::items::{Item, key, n, s};
 use crate::{Store, schema};
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use promo_core::{CampaignId, Follower, InfluencerId, Lane, Platform, Timestamp};
 
@@ -71,27 +69,7 @@ impl Store {
             item.insert("language".into(), s(lang));
         }
         item.insert(schema::TTL_ATTRIBUTE.into(), n(until.millis() / 1000));
-        self.metrics().write();
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::sdk("PutItem", e)),
-        }
+        self.put_if_absent(item).await
     }
 
     /// Up to `limit` waiting followers of a campaign, oldest shard entries first.
@@ -127,30 +105,11 @@ impl Store {
         campaign: &CampaignId,
         follower: &Follower,
     ) -> Result<bool, StoreError> {
-        self.metrics().write();
-        let result = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(key(
-                waitlist_pk(campaign, shard_of(follower)),
-                waiter_sk(follower),
-            )))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::sdk("DeleteItem", e)),
-        }
+        self.delete_if_present(key(
+            waitlist_pk(campaign, shard_of(follower)),
+            waiter_sk(follower),
+        ))
+        .await
     }
 
     /// Whether a follower coming through `influencer` could be given a code right now: their
