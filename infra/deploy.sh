@@ -65,10 +65,13 @@ fi
 
 build_flags=(--release)
 [ "$arch" = "arm64" ] && build_flags+=(--arm64)
+# By package, not by binary: only these packages' features are unified, so the functions are
+# built without the seller CLI's embedded engine (SQLite and its server), which keeps each zip
+# small.
 step "build every function for provided.al2023 ($arch)" \
   cargo lambda build "${build_flags[@]}" \
-    --bin issue --bin redeem --bin expire --bin promo-telegram --bin telegram-notify \
-    --bin promo-discord --bin stats
+    -p promo-issue -p promo-redeem -p promo-expire -p promo-stats -p promo-telegram \
+    -p promo-discord
 
 step "deploy the stack $stack to $region" \
   sam deploy --template-file infra/template.yaml --stack-name "$stack" --region "$region" \

@@ -22,7 +22,24 @@ pub struct CampaignContext {
 
 pub(crate) struct ContextCache {
     ttl: Mutex<Duration>,
-    entries: Mutex<HashMap<CampaignId, (Instant, Arc<CampaignContext>)>>,
+    entries: Mutex<HashMap<CampaignId, Entry>>,
+}
+
+struct Entry {
+    read_at: Instant,
+    ctx: Arc<CampaignContext>,
+    // When a caller set out to refresh this stale entry; the others keep using it meanwhile.
+    refreshing_since: Option<Instant>,
+}
+
+/// What the cache holds for a campaign.
+enum Cached {
+    /// Fresh: use it.
+    Fresh(Arc<CampaignContext>),
+    /// Stale, and this caller is the one to read it again.
+    Refresh,
+    /// Nothing cached.
+    Missing,
 }
 
 impl ContextCache {
@@ -38,20 +55,44 @@ impl ContextCache {
         self.entries.lock().expect("context cache lock").clear();
     }
 
-    fn get(&self, id: &CampaignId) -> Option<Arc<CampaignContext>> {
+    // One caller refreshes a stale entry while the others go on with it for the length of one
+    // query, so that a busy process reads the campaign once per TTL, not once per claim in
+    // flight when the entry expires. A refresh that failed is taken over after a TTL.
+    fn get(&self, id: &CampaignId) -> Cached {
         let ttl = *self.ttl.lock().expect("context ttl lock");
-        let entries = self.entries.lock().expect("context cache lock");
-        entries
-            .get(id)
-            .filter(|(at, _)| at.elapsed() < ttl)
-            .map(|(_, ctx)| ctx.clone())
+        let mut entries = self.entries.lock().expect("context cache lock");
+        let Some(entry) = entries.get_mut(id) else {
+            return Cached::Missing;
+        };
+        if entry.read_at.elapsed() < ttl {
+            return Cached::Fresh(entry.ctx.clone());
+        }
+        match entry.refreshing_since {
+            Some(since) if since.elapsed() < ttl => Cached::Fresh(entry.ctx.clone()),
+            _ => {
+                entry.refreshing_since = Some(Instant::now());
+                Cached::Refresh
+            }
+        }
     }
 
-    fn put(&self, id: CampaignId, ctx: Arc<CampaignContext>) {
-        self.entries
-            .lock()
-            .expect("context cache lock")
-            .insert(id, (Instant::now(), ctx));
+    fn put(&self, id: CampaignId, ctx: Option<Arc<CampaignContext>>) {
+        let mut entries = self.entries.lock().expect("context cache lock");
+        match ctx {
+            Some(ctx) => {
+                entries.insert(
+                    id,
+                    Entry {
+                        read_at: Instant::now(),
+                        ctx,
+                        refreshing_since: None,
+                    },
+                );
+            }
+            None => {
+                entries.remove(&id);
+            }
+        }
     }
 
     pub(crate) fn invalidate(&self, id: &CampaignId) {
@@ -61,18 +102,17 @@ impl ContextCache {
 
 impl Store {
     /// The campaign and its influencers, from the per-process cache or one strongly consistent
-    /// query. `None` for an unknown campaign.
+    /// query. `None` for an unknown campaign. While one caller refreshes an expired entry, the
+    /// others are answered from it.
     pub async fn campaign_context(
         &self,
         id: &CampaignId,
     ) -> Result<Option<Arc<CampaignContext>>, StoreError> {
-        if let Some(ctx) = self.inner.contexts.get(id) {
+        if let Cached::Fresh(ctx) = self.inner.contexts.get(id) {
             return Ok(Some(ctx));
         }
         let ctx = self.read_context(id).await?.map(Arc::new);
-        if let Some(ctx) = &ctx {
-            self.inner.contexts.put(id.clone(), ctx.clone());
-        }
+        self.inner.contexts.put(id.clone(), ctx.clone());
         Ok(ctx)
     }
 

@@ -9,7 +9,36 @@ use dynoxide::Database;
 /// A running embedded engine. The server stops when this is dropped.
 pub struct EmbeddedEngine {
     endpoint: String,
-    task: tokio::task::JoinHandle<()>,
+    // Dropping it stops the engine thread.
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The engine thread: a single-threaded runtime serving `listener` until the engine handle is
+/// dropped; requests in flight finish first and the database is closed cleanly.
+fn serve(
+    listener: std::net::TcpListener,
+    db: Database,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let served = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("promo-engine")
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|runtime| {
+            runtime.block_on(async move {
+                let listener =
+                    tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+                let stopped = async move {
+                    let _ = stopped.await;
+                };
+                dynoxide::server::serve_with_shutdown(listener, db, stopped).await
+            })
+        });
+    if let Err(error) = served {
+        tracing::error!(%error, "the embedded engine stopped");
+    }
 }
 
 impl EmbeddedEngine {
@@ -33,18 +62,25 @@ impl EmbeddedEngine {
         .await
     }
 
-    /// Serves `db` on 127.0.0.1 at a free port.
+    /// Serves `db` on 127.0.0.1 at a free port, on a thread of its own.
     pub async fn start(db: Database) -> Result<Self, StoreError> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| StoreError::Engine(format!("binding a loopback port: {e}")))?;
         let addr = listener
             .local_addr()
             .map_err(|e| StoreError::Engine(e.to_string()))?;
-        let task = tokio::spawn(dynoxide::server::serve_on(listener, db));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        // dynoxide runs each request under a blocking lock on the thread that serves it. On the
+        // handlers' runtime that would park their worker threads whenever two requests meet;
+        // on its own thread the engine queues requests while the handlers keep running.
+        std::thread::Builder::new()
+            .name("promo-engine".into())
+            .spawn(move || serve(listener, db, stopped))
+            .map_err(|e| StoreError::Engine(format!("starting the engine thread: {e}")))?;
         Ok(Self {
             endpoint: format!("http://{addr}"),
-            task,
+            _stop: stop,
         })
     }
 
@@ -79,8 +115,3 @@ pub fn client_for(endpoint: &str) -> Client {
     Client::from_conf(conf)
 }
 
-impl Drop for EmbeddedEngine {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}

@@ -13,6 +13,7 @@ pub mod campaigns;
 pub mod claim;
 pub mod config;
 pub mod deliveries;
+#[cfg(feature = "embedded")]
 pub mod engine;
 pub mod error;
 pub mod expire;
@@ -48,6 +49,12 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
+#[cfg(feature = "embedded")]
+type EngineGuard = engine::EmbeddedEngine;
+// A build without the embedded engine (the Lambda functions) never holds one.
+#[cfg(not(feature = "embedded"))]
+type EngineGuard = std::convert::Infallible;
+
 struct Inner {
     client: Client,
     table: String,
@@ -56,7 +63,7 @@ struct Inner {
     candidates: candidates::CandidateCache,
     settings: settings::SettingsCache,
     // Keeps the embedded engine alive as long as any handle is.
-    _engine: Option<engine::EmbeddedEngine>,
+    _engine: Option<EngineGuard>,
 }
 
 impl Store {
@@ -65,7 +72,7 @@ impl Store {
         Self::build(client, table.into(), None)
     }
 
-    fn build(client: Client, table: String, engine: Option<engine::EmbeddedEngine>) -> Self {
+    fn build(client: Client, table: String, engine: Option<EngineGuard>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 client,
@@ -80,15 +87,18 @@ impl Store {
     }
 
     /// A fresh in-memory embedded engine with the table created: what tests use.
+    #[cfg(feature = "embedded")]
     pub async fn embedded_memory() -> Result<Self, StoreError> {
         Self::on_engine(engine::EmbeddedEngine::memory().await?).await
     }
 
     /// The embedded engine on a SQLite file (created if missing), with the table created.
+    #[cfg(feature = "embedded")]
     pub async fn embedded_file(path: &std::path::Path) -> Result<Self, StoreError> {
         Self::on_engine(engine::EmbeddedEngine::file(path).await?).await
     }
 
+    #[cfg(feature = "embedded")]
     async fn on_engine(engine: engine::EmbeddedEngine) -> Result<Self, StoreError> {
         let store = Self::build(
             engine.client(),
@@ -104,8 +114,14 @@ impl Store {
     /// exist (`promo table create` or the SAM template make it).
     pub async fn connect(config: &StoreConfig) -> Result<Self, StoreError> {
         match &config.backend {
+            #[cfg(feature = "embedded")]
             Backend::Embedded { path: None } => Self::embedded_memory().await,
+            #[cfg(feature = "embedded")]
             Backend::Embedded { path: Some(path) } => Self::embedded_file(path).await,
+            #[cfg(not(feature = "embedded"))]
+            Backend::Embedded { .. } => Err(StoreError::Engine(
+                "this build has no embedded engine (a Lambda function): set PROMO_TABLE".into(),
+            )),
             Backend::Aws { table } => {
                 let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .timeout_config(config::timeouts())

@@ -36,6 +36,7 @@ fn a_dry_run_prints_every_step_in_order_and_no_secret() {
     let steps = [
         "[1] build every function for provided.al2023 (arm64)",
         "cargo lambda build --release --arm64",
+        "-p promo-issue -p promo-redeem -p promo-expire -p promo-stats -p promo-telegram",
         "[2] deploy the stack shop to eu-west-1",
         "sam deploy --template-file infra/template.yaml --stack-name shop --region eu-west-1",
         "Architecture=arm64",

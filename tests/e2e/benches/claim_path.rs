@@ -92,7 +92,7 @@ async fn main() {
     ] {
         let n = codes as f64;
         println!(
-            "| {name} | {ok} | {:.0} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {name} | {ok} | {:.0} | {:.1} | {:.1} | {:.3} | {:.3} | {:.2} | {:.2} |",
             n / elapsed.as_secs_f64(),
             pct(lat, 0.5),
             pct(lat, 0.99),
