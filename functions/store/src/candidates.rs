@@ -5,7 +5,7 @@
 use crate::Store;
 use crate::error::StoreError;
 use crate::index::Released;
-use promo_core::{CampaignId, ClaimRefusal, Lane, PromoCode, Timestamp};
+use promo_core::{Campaign, CampaignId, ClaimRefusal, Lane, PromoCode, Timestamp};
 use rand::seq::SliceRandom;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -98,12 +98,11 @@ impl Store {
     /// of the lane has one.
     pub(crate) async fn pick_candidate(
         &self,
-        campaign: &CampaignId,
-        shards: u16,
+        campaign: &Campaign,
         lane: &Lane,
         now: Timestamp,
     ) -> Result<Option<Candidate>, StoreError> {
-        let mut order: Vec<u16> = (0..shards.max(1)).collect();
+        let mut order: Vec<u16> = (0..campaign.shards.max(1)).collect();
         order.shuffle(&mut rand::rng());
         let mut busy = Vec::new();
         // First pass: shards nobody else is refilling right now; a busy shard is not waited on
@@ -112,7 +111,7 @@ impl Store {
             let stock =
                 self.inner
                     .candidates
-                    .shard((campaign.clone(), lane.key().to_owned(), shard));
+                    .shard((campaign.id.clone(), lane.key().to_owned(), shard));
             let Ok(mut guard) = stock.try_lock() else {
                 busy.push(shard);
                 continue;
@@ -128,7 +127,7 @@ impl Store {
             let stock =
                 self.inner
                     .candidates
-                    .shard((campaign.clone(), lane.key().to_owned(), shard));
+                    .shard((campaign.id.clone(), lane.key().to_owned(), shard));
             let mut guard = stock.lock().await;
             if let Some(code) = self
                 .take_from(&mut guard, campaign, lane, shard, now)
@@ -143,7 +142,7 @@ impl Store {
     async fn take_from(
         &self,
         stock: &mut ShardStock,
-        campaign: &CampaignId,
+        campaign: &Campaign,
         lane: &Lane,
         shard: u16,
         now: Timestamp,
@@ -155,7 +154,7 @@ impl Store {
             return Ok(None);
         }
         let mut codes: Vec<PromoCode> = self
-            .available_in(campaign, lane, shard, Released::By(now), Some(PAGE))
+            .available_in(&campaign.id, lane, shard, Released::By(now), Some(PAGE))
             .await?
             .into_iter()
             .map(|(code, _)| code)
@@ -178,6 +177,20 @@ impl Store {
                 .candidates
                 .shard((campaign.clone(), lane.key().to_owned(), candidate.shard));
         stock.lock().await.codes.push(candidate.code);
+    }
+
+    /// Throws away a shard's stock after one of its candidates turned out taken: another
+    /// process is drawing from the same codes, so the rest of the stock is likely stale too and
+    /// the next claim reads a fresh page instead of failing through it.
+    pub(crate) async fn drop_stock(&self, campaign: &CampaignId, lane: &Lane, shard: u16) {
+        let stock = self
+            .inner
+            .candidates
+            .shard((campaign.clone(), lane.key().to_owned(), shard));
+        let mut stock = stock.lock().await;
+        stock.codes.clear();
+        stock.complete = false;
+        stock.empty_until = None;
     }
 
     /// The earliest release time after `now` among the lane's codes, if any code is waiting.

@@ -86,7 +86,7 @@ impl Store {
         while attempt < MAX_ATTEMPTS {
             attempt += 1;
             let Some(candidate) = self
-                .pick_candidate(&campaign.id, campaign.shards, &lane, now)
+                .pick_candidate(campaign, &lane, now)
                 .await?
             else {
                 let refusal = self.exhausted(&ctx, &lane, now).await?;
@@ -112,8 +112,11 @@ impl Store {
                     return Ok(Ok(c));
                 }
                 Ok(Attempt::Closed) => return Ok(Err(ClaimRefusal::Ended)),
-                // Taken by someone else (or moved lanes): try another, at once.
-                Ok(Attempt::CodeGone) => {}
+                // Taken by someone else (or moved lanes): try another, at once, from a fresh
+                // page of that shard.
+                Ok(Attempt::CodeGone) => {
+                    self.drop_stock(&campaign.id, &lane, candidate.shard).await;
+                }
                 Ok(Attempt::Retry) => {
                     self.return_candidate(&campaign.id, &lane, candidate).await;
                     backoff(attempt).await;

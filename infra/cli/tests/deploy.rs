@@ -94,3 +94,62 @@ fn missing_or_bad_arguments_are_refused() {
         assert!(out.stdout.is_empty(), "{args:?} ran a step");
     }
 }
+
+/// The packages `deploy.sh` builds, as its `-p` flags name them.
+fn deployed_packages() -> Vec<String> {
+    let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy.sh"))
+        .expect("reading deploy.sh");
+    let words: Vec<&str> = script.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|w| w[0] == "-p")
+        .map(|w| w[1].to_owned())
+        .collect()
+}
+
+/// Every package in the normal dependency graph of `packages`, as `cargo tree` resolves their
+/// features together, the way `cargo build -p ...` does.
+fn dependency_names(packages: &[String]) -> Vec<String> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .args(["tree", "--offline", "--locked", "-e", "normal,build", "--prefix", "none"]);
+    for p in packages {
+        cmd.args(["-p", p]);
+    }
+    let out = cmd.output().expect("running cargo tree");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn the_functions_are_built_without_the_embedded_engine() {
+    let packages = deployed_packages();
+    assert_eq!(
+        packages,
+        [
+            "promo-issue",
+            "promo-redeem",
+            "promo-expire",
+            "promo-stats",
+            "promo-telegram",
+            "promo-discord"
+        ]
+    );
+    let engine = ["dynoxide-rs", "rusqlite", "libsqlite3-sys"];
+    let functions = dependency_names(&packages);
+    assert!(functions.iter().any(|d| d == "aws-sdk-dynamodb"));
+    assert!(
+        !functions.iter().any(|d| engine.contains(&d.as_str())),
+        "a function build pulls in the embedded engine"
+    );
+    // The seller CLI, the one-machine mode, does carry it.
+    let cli = dependency_names(&["promo-cli".to_owned()]);
+    assert!(cli.iter().any(|d| d == "dynoxide-rs"));
+}

@@ -280,3 +280,53 @@ async fn refusals_say_why() {
         Err(ClaimRefusal::Ended)
     );
 }
+
+/// Eight store handles on one table stand for eight Lambda instances: each keeps its own
+/// candidate stock, read from the same index, so their candidates overlap. A taken candidate
+/// makes a handle read a fresh page: nobody gives up as busy and the whole pool is issued once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_processes_drawing_from_one_pool_issue_it_exactly_once() {
+    use promo_store::engine::{EmbeddedEngine, client_for};
+    let engine = EmbeddedEngine::memory().await.expect("engine");
+    let handles: Vec<promo_store::Store> = (0..8)
+        .map(|_| promo_store::Store::new(client_for(engine.endpoint()), "promo"))
+        .collect();
+    handles[0].ensure_table().await.expect("table");
+    let id = common::campaign_with_codes(&handles[0], "fleet", 3_600_000, Caps::default(), 1_000)
+        .await;
+    let writes = || -> u64 { handles.iter().map(|h| h.metrics().snapshot().writes).sum() };
+    let writes_before = writes();
+
+    let outcomes: Vec<_> = futures::stream::iter(0..2_000u32)
+        .map(|f| {
+            let store = handles[f as usize % handles.len()].clone();
+            let request = ClaimRequest {
+                campaign: id.clone(),
+                follower: Follower::parse("telegram", &f.to_string()).expect("follower"),
+                influencer: None,
+            };
+            async move {
+                let out = store.claim(&request, Timestamp::now()).await.expect("store");
+                (request.follower, out)
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+
+    let mut codes = HashSet::new();
+    let mut refusals: HashMap<&'static str, u32> = HashMap::new();
+    for (_, out) in &outcomes {
+        match out {
+            Ok(claimed) => assert!(codes.insert(claimed.code.expose().to_owned())),
+            Err(refusal) => *refusals.entry(refusal.reason()).or_default() += 1,
+        }
+    }
+    assert_eq!(codes.len(), 1_000, "refusals: {refusals:?}");
+    assert_eq!(refusals.get("sold_out"), Some(&1_000), "{refusals:?}");
+    let wasted = writes() - writes_before - 1_000;
+    println!("failed claim transactions across 8 handles for 1,000 issued: {wasted}");
+    let records = handles[0].records().await.expect("scan");
+    let violations = promo_store::audit::check(&records);
+    assert!(violations.is_empty(), "{violations:#?}");
+}
