@@ -13,8 +13,8 @@ pub struct EmbeddedEngine {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-/// The engine thread: a single-threaded runtime serving `listener` until the engine handle is
-/// dropped; requests in flight finish first and the database is closed cleanly.
+/// The engine thread: a runtime of its own (two workers) serving `listener` until the engine
+/// handle is dropped; requests in flight finish first and the database is closed cleanly.
 fn serve(
     listener: std::net::TcpListener,
     db: Database,

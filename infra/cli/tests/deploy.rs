@@ -95,11 +95,13 @@ fn missing_or_bad_arguments_are_refused() {
     }
 }
 
-/// The packages `deploy.sh` builds, as its `-p` flags name them.
+/// The packages `deploy.sh` builds, as the `-p` flags of its `cargo lambda build` name them.
 fn deployed_packages() -> Vec<String> {
     let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy.sh"))
         .expect("reading deploy.sh");
-    let words: Vec<&str> = script.split_whitespace().collect();
+    let build = &script[script.find("cargo lambda build").expect("the build step")..];
+    let build = &build[..build.find("\n\n").unwrap_or(build.len())];
+    let words: Vec<&str> = build.split_whitespace().collect();
     words
         .windows(2)
         .filter(|w| w[0] == "-p")
