@@ -4,6 +4,12 @@
 use crate::error::StoreError;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
 use dynoxide::Database;
 
 /// A running embedded engine. The server stops when this is dropped.
@@ -90,15 +96,61 @@ impl EmbeddedEngine {
     }
 
     /// An SDK client for this engine: static local credentials, a fixed region, the same
-    /// time-outs as on AWS.
+    /// time-outs as on AWS, and transactions sent without a `ClientRequestToken`.
     pub fn client(&self) -> Client {
-        client_for(&self.endpoint)
+        let conf = config_for(&self.endpoint)
+            .interceptor(WithoutRequestTokens)
+            .build();
+        Client::from_conf(conf)
+    }
+}
+
+/// Takes the `ClientRequestToken` that the SDK puts on every `TransactWriteItems` off requests
+/// to the embedded engine. dynoxide keeps each token for ten minutes, as DynamoDB does, and scans
+/// all it keeps on every transaction: under a steady 2,000 claims/s that is over a million
+/// entries (and their responses) per scan. The claim never relies on the token: a retry of a
+/// committed claim fails its `attribute_not_exists` put and answers with the code held. On
+/// loopback inside one process there is no lost reply to replay anyway.
+#[derive(Debug)]
+struct WithoutRequestTokens;
+
+impl Intercept for WithoutRequestTokens {
+    fn name(&self) -> &'static str {
+        "WithoutRequestTokens"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        if request.headers().get("x-amz-target") != Some("DynamoDB_20120810.TransactWriteItems") {
+            return Ok(());
+        }
+        let Some(body) = request.body().bytes() else {
+            return Ok(());
+        };
+        let mut doc: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)?;
+        if doc.remove("ClientRequestToken").is_some() {
+            let body = serde_json::to_vec(&doc)?;
+            request
+                .headers_mut()
+                .insert("content-length", body.len().to_string());
+            *request.body_mut() = SdkBody::from(body);
+        }
+        Ok(())
     }
 }
 
 /// An SDK client for any DynamoDB-compatible endpoint with placeholder credentials.
 pub fn client_for(endpoint: &str) -> Client {
-    let conf = aws_sdk_dynamodb::Config::builder()
+    Client::from_conf(config_for(endpoint).build())
+}
+
+fn config_for(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
+    aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
@@ -111,7 +163,5 @@ pub fn client_for(endpoint: &str) -> Client {
         .endpoint_url(endpoint)
         .timeout_config(crate::config::timeouts())
         .retry_config(crate::config::retries())
-        .build();
-    Client::from_conf(conf)
 }
 
