@@ -23,10 +23,13 @@ fn setting_pk(scope: &str) -> String {
     format!("SET#{scope}")
 }
 
+/// A settings document's (scope, name), and when it was read with what it held.
+type CachedSettings = HashMap<(String, String), (Instant, Option<String>)>;
+
 /// A per-process cache of settings documents (`None` caches "absent" too).
 #[derive(Default)]
 pub(crate) struct SettingsCache {
-    entries: Mutex<HashMap<(String, String), (Instant, Option<String>)>>,
+    entries: Mutex<CachedSettings>,
 }
 
 const SETTINGS_TTL: Duration = Duration::from_secs(2);
