@@ -165,3 +165,45 @@ fn config_for(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
         .retry_config(crate::config::retries())
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+
+    /// Sends one put of `pk` as a transaction carrying `token`.
+    async fn put_with_token(client: &Client, pk: &str, token: &str) -> bool {
+        let put = Put::builder()
+            .table_name(crate::schema::DEFAULT_TABLE)
+            .item("pk", AttributeValue::S(pk.into()))
+            .item("sk", AttributeValue::S("x".into()))
+            .build()
+            .expect("put");
+        client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .client_request_token(token)
+            .send()
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn the_engines_own_client_sends_transactions_without_request_tokens() {
+        let engine = EmbeddedEngine::memory().await.expect("engine");
+        let client = engine.client();
+        crate::schema::ensure_table(&client, crate::schema::DEFAULT_TABLE)
+            .await
+            .expect("table");
+        // One token on two different transactions: DynamoDB (and dynoxide) refuse the second
+        // as an idempotency mismatch, unless the token never reaches the engine.
+        assert!(put_with_token(&client, "T#1", "same-token").await);
+        assert!(put_with_token(&client, "T#2", "same-token").await);
+        let with_tokens = client_for(engine.endpoint());
+        assert!(put_with_token(&with_tokens, "T#3", "other-token").await);
+        assert!(
+            !put_with_token(&with_tokens, "T#4", "other-token").await,
+            "a client that keeps tokens meets the mismatch"
+        );
+    }
+}
