@@ -85,10 +85,7 @@ impl Store {
         let mut attempt = 0;
         while attempt < MAX_ATTEMPTS {
             attempt += 1;
-            let Some(candidate) = self
-                .pick_candidate(campaign, &lane, now)
-                .await?
-            else {
+            let Some(candidate) = self.pick_candidate(campaign, &lane, now).await? else {
                 let refusal = self.exhausted(&ctx, &lane, now).await?;
                 self.inner
                     .candidates

@@ -165,7 +165,6 @@ fn config_for(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
         .retry_config(crate::config::retries())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

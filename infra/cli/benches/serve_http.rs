@@ -87,8 +87,17 @@ async fn main() {
     promo(
         &data,
         &[
-            "campaign", "create", "bench", "--name", "Bench", "--product", "B0BENCH", "--discount",
-            "10%", "--days", "1",
+            "campaign",
+            "create",
+            "bench",
+            "--name",
+            "Bench",
+            "--product",
+            "B0BENCH",
+            "--discount",
+            "10%",
+            "--days",
+            "1",
         ],
     );
     promo(&data, &["codes", "generate", "bench", "--count", &count]);

@@ -114,7 +114,15 @@ fn deployed_packages() -> Vec<String> {
 fn dependency_names(packages: &[String]) -> Vec<String> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .args(["tree", "--offline", "--locked", "-e", "normal,build", "--prefix", "none"]);
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+        ]);
     for p in packages {
         cmd.args(["-p", p]);
     }

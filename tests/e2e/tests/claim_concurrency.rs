@@ -292,8 +292,8 @@ async fn many_processes_drawing_from_one_pool_issue_it_exactly_once() {
         .map(|_| promo_store::Store::new(client_for(engine.endpoint()), "promo"))
         .collect();
     handles[0].ensure_table().await.expect("table");
-    let id = common::campaign_with_codes(&handles[0], "fleet", 3_600_000, Caps::default(), 1_000)
-        .await;
+    let id =
+        common::campaign_with_codes(&handles[0], "fleet", 3_600_000, Caps::default(), 1_000).await;
     let writes = || -> u64 { handles.iter().map(|h| h.metrics().snapshot().writes).sum() };
     let writes_before = writes();
 
@@ -306,7 +306,10 @@ async fn many_processes_drawing_from_one_pool_issue_it_exactly_once() {
                 influencer: None,
             };
             async move {
-                let out = store.claim(&request, Timestamp::now()).await.expect("store");
+                let out = store
+                    .claim(&request, Timestamp::now())
+                    .await
+                    .expect("store");
                 (request.follower, out)
             }
         })

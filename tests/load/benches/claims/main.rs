@@ -346,7 +346,9 @@ async fn main() {
                     Err(e) => e.clone(),
                 }
             ),
-            format!("target/{profile}; zips: infra/function-sizes.sh; targets: zip < 8 MB, < 50 ms"),
+            format!(
+                "target/{profile}; zips: infra/function-sizes.sh; targets: zip < 8 MB, < 50 ms"
+            ),
         ]);
     }
 
