@@ -32,16 +32,6 @@ struct Entry {
     refreshing_since: Option<Instant>,
 }
 
-/// What the cache holds for a campaign.
-enum Cached {
-    /// Fresh: use it.
-    Fresh(Arc<CampaignContext>),
-    /// Stale, and this caller is the one to read it again.
-    Refresh,
-    /// Nothing cached.
-    Missing,
-}
-
 impl ContextCache {
     pub(crate) fn new(ttl: Duration) -> Self {
         Self {
@@ -55,25 +45,20 @@ impl ContextCache {
         self.entries.lock().expect("context cache lock").clear();
     }
 
-    // One caller refreshes a stale entry while the others go on with it for the length of one
-    // query, so that a busy process reads the campaign once per TTL, not once per claim in
-    // flight when the entry expires. A refresh that failed is taken over after a TTL.
-    fn get(&self, id: &CampaignId) -> Cached {
+    // The context to use, or `None` when this caller must read it. One caller refreshes a
+    // stale entry while the others go on with it for the length of one query, so that a busy
+    // process reads the campaign once per TTL, not once per claim in flight when the entry
+    // expires. A refresh that failed is taken over after a TTL.
+    fn get(&self, id: &CampaignId) -> Option<Arc<CampaignContext>> {
         let ttl = *self.ttl.lock().expect("context ttl lock");
         let mut entries = self.entries.lock().expect("context cache lock");
-        let Some(entry) = entries.get_mut(id) else {
-            return Cached::Missing;
-        };
-        if entry.read_at.elapsed() < ttl {
-            return Cached::Fresh(entry.ctx.clone());
+        let entry = entries.get_mut(id)?;
+        let refreshing = entry.refreshing_since.is_some_and(|since| since.elapsed() < ttl);
+        if entry.read_at.elapsed() < ttl || refreshing {
+            return Some(entry.ctx.clone());
         }
-        match entry.refreshing_since {
-            Some(since) if since.elapsed() < ttl => Cached::Fresh(entry.ctx.clone()),
-            _ => {
-                entry.refreshing_since = Some(Instant::now());
-                Cached::Refresh
-            }
-        }
+        entry.refreshing_since = Some(Instant::now());
+        None
     }
 
     fn put(&self, id: CampaignId, ctx: Option<Arc<CampaignContext>>) {
@@ -108,7 +93,7 @@ impl Store {
         &self,
         id: &CampaignId,
     ) -> Result<Option<Arc<CampaignContext>>, StoreError> {
-        if let Cached::Fresh(ctx) = self.inner.contexts.get(id) {
+        if let Some(ctx) = self.inner.contexts.get(id) {
             return Ok(Some(ctx));
         }
         let ctx = self.read_context(id).await?.map(Arc::new);
@@ -173,5 +158,48 @@ impl Store {
 
     pub(crate) fn invalidate_context(&self, id: &CampaignId) {
         self.inner.contexts.invalidate(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use promo_core::{Caps, NewCampaign, Timestamp};
+
+    fn context(id: &CampaignId) -> Arc<CampaignContext> {
+        let now = Timestamp::now();
+        let new = NewCampaign {
+            id: id.clone(),
+            name: "Test".into(),
+            product: "B0TEST".into(),
+            discount: "10%".into(),
+            starts_at: now,
+            ends_at: now.plus_ms(60_000),
+            redeem_until: None,
+            caps: Caps::default(),
+            shards: 1,
+            activate: true,
+        };
+        Arc::new(CampaignContext {
+            campaign: Campaign::create(new, now),
+            influencers: HashMap::new(),
+            swept: false,
+        })
+    }
+
+    #[test]
+    fn one_caller_refreshes_an_expired_entry_while_the_others_use_it() {
+        let id = CampaignId::parse("spring").expect("id");
+        let cache = ContextCache::new(Duration::from_millis(200));
+        assert!(cache.get(&id).is_none(), "nothing cached: read it");
+        cache.put(id.clone(), Some(context(&id)));
+        assert!(cache.get(&id).is_some(), "fresh");
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(cache.get(&id).is_none(), "the first caller after expiry reads");
+        assert!(cache.get(&id).is_some(), "the others use the stale entry meanwhile");
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(cache.get(&id).is_none(), "a refresh that never came is taken over");
+        cache.put(id.clone(), None);
+        assert!(cache.get(&id).is_none(), "a campaign found gone is forgotten");
     }
 }
