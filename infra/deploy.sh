@@ -63,15 +63,13 @@ if [ "$dry_run" -eq 0 ]; then
   done
 fi
 
+# shellcheck source=infra/functions.sh
+source "$root/infra/functions.sh"
 build_flags=(--release)
 [ "$arch" = "arm64" ] && build_flags+=(--arm64)
-# By package, not by binary: only these packages' features are unified, so the functions are
-# built without the seller CLI's embedded engine (SQLite and its server), which keeps each zip
-# small.
+for package in "${FUNCTION_PACKAGES[@]}"; do build_flags+=(-p "$package"); done
 step "build every function for provided.al2023 ($arch)" \
-  cargo lambda build "${build_flags[@]}" \
-    -p promo-issue -p promo-redeem -p promo-expire -p promo-stats -p promo-telegram \
-    -p promo-discord
+  cargo lambda build "${build_flags[@]}"
 
 step "deploy the stack $stack to $region" \
   sam deploy --template-file infra/template.yaml --stack-name "$stack" --region "$region" \

@@ -8,14 +8,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+source infra/functions.sh
 budget=$((8 * 1024 * 1024))
 if [ "${1:-}" != "--no-build" ]; then
-  cargo build --release --locked \
-    -p promo-issue -p promo-redeem -p promo-expire -p promo-stats -p promo-telegram \
-    -p promo-discord
+  packages=()
+  for package in "${FUNCTION_PACKAGES[@]}"; do packages+=(-p "$package"); done
+  cargo build --release --locked "${packages[@]}"
 fi
 
-python3 - "$budget" issue redeem expire stats promo-telegram telegram-notify promo-discord <<'PY'
+python3 - "$budget" "${FUNCTION_BINARIES[@]}" <<'PY'
 import io, os, sys, zipfile
 
 budget, names = int(sys.argv[1]), sys.argv[2:]

@@ -53,7 +53,9 @@ impl ContextCache {
         let ttl = *self.ttl.lock().expect("context ttl lock");
         let mut entries = self.entries.lock().expect("context cache lock");
         let entry = entries.get_mut(id)?;
-        let refreshing = entry.refreshing_since.is_some_and(|since| since.elapsed() < ttl);
+        let refreshing = entry
+            .refreshing_since
+            .is_some_and(|since| since.elapsed() < ttl);
         if entry.read_at.elapsed() < ttl || refreshing {
             return Some(entry.ctx.clone());
         }
@@ -195,11 +197,23 @@ mod tests {
         cache.put(id.clone(), Some(context(&id)));
         assert!(cache.get(&id).is_some(), "fresh");
         std::thread::sleep(Duration::from_millis(300));
-        assert!(cache.get(&id).is_none(), "the first caller after expiry reads");
-        assert!(cache.get(&id).is_some(), "the others use the stale entry meanwhile");
+        assert!(
+            cache.get(&id).is_none(),
+            "the first caller after expiry reads"
+        );
+        assert!(
+            cache.get(&id).is_some(),
+            "the others use the stale entry meanwhile"
+        );
         std::thread::sleep(Duration::from_millis(300));
-        assert!(cache.get(&id).is_none(), "a refresh that never came is taken over");
+        assert!(
+            cache.get(&id).is_none(),
+            "a refresh that never came is taken over"
+        );
         cache.put(id.clone(), None);
-        assert!(cache.get(&id).is_none(), "a campaign found gone is forgotten");
+        assert!(
+            cache.get(&id).is_none(),
+            "a campaign found gone is forgotten"
+        );
     }
 }
