@@ -7,27 +7,16 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use futures::StreamExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-const PROMO: &str = env!("CARGO_BIN_EXE_promo");
-const KEY: &str = "bench-serve-api-key";
+#[path = "../tests/common/mod.rs"]
+mod common;
 
-fn promo(data: &std::path::Path, args: &[&str]) {
-    let out = Command::new(PROMO)
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("PROMO_TABLE")
-        .output()
-        .expect("running promo");
-    assert!(
-        out.status.success(),
-        "promo {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::{PROMO, ok};
+
+const KEY: &str = "bench-serve-api-key";
 
 struct Phase {
     rate: f64,
@@ -75,32 +64,13 @@ async fn claims(client: &reqwest::Client, base: &str, users: usize, concurrency:
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let codes = args.first().copied().unwrap_or(5_000);
-    let concurrency = args.get(1).copied().unwrap_or(64);
+    let (codes, concurrency) = promo_testkit::bench::size_and_concurrency((5_000, 64));
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("bench.db");
     let count = codes.to_string();
-    promo(
-        &data,
-        &[
-            "campaign",
-            "create",
-            "bench",
-            "--name",
-            "Bench",
-            "--product",
-            "B0BENCH",
-            "--discount",
-            "10%",
-            "--days",
-            "1",
-        ],
-    );
-    promo(&data, &["codes", "generate", "bench", "--count", &count]);
+    let create = "campaign create bench --name Bench --product B0BENCH --discount 10% --days 1";
+    ok(&data, &create.split_whitespace().collect::<Vec<_>>());
+    ok(&data, &["codes", "generate", "bench", "--count", &count]);
 
     let mut server = tokio::process::Command::new(PROMO)
         .arg("--data")

@@ -58,12 +58,7 @@ fn pct(lat: &[Duration], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let codes = args.first().copied().unwrap_or(5_000);
-    let concurrency = args.get(1).copied().unwrap_or(64);
+    let (codes, concurrency) = promo_testkit::bench::size_and_concurrency((5_000, 64));
     let store = fixtures::memory_store().await;
     let new = NewCampaign {
         shards: 16,

@@ -98,12 +98,7 @@ fn is_index_key(pk: &str) -> bool {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let per_handler = args.first().copied().unwrap_or(1_500);
-    let concurrency = args.get(1).copied().unwrap_or(32);
+    let (per_handler, concurrency) = promo_testkit::bench::size_and_concurrency((1_500, 32));
     promo_load::logs::capture();
     let mut t = Table::new();
     t.load_preset(ASCII_MARKDOWN);
