@@ -25,4 +25,4 @@ pub mod stats;
 pub use commands::register_commands;
 pub use config::DiscordConfig;
 pub use discord_api::DiscordApi;
-pub use service::{DiscordService, FollowUp, Handled, INTERACTIONS_ROUTE};
+pub use service::{DiscordService, FollowUp, FollowUps, Handled};

@@ -10,12 +10,12 @@
 use anyhow::Context;
 use lambda_extension::{Extension, LambdaEvent};
 use lambda_http::service_fn;
-use promo_discord::{DiscordConfig, DiscordService};
+use promo_discord::{DiscordConfig, DiscordService, FollowUps};
 use promo_store::{Store, StoreConfig};
-use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
+use tower::ServiceExt;
 
 type Pending = Option<JoinHandle<()>>;
 
@@ -38,17 +38,29 @@ async fn main() -> anyhow::Result<()> {
     let tx = keeper.is_some().then_some(tx);
     let _keeper = keeper.map(tokio::spawn);
 
+    // Lambda runs one invocation at a time per environment: the follow-up the router hands over
+    // belongs to the invocation in progress.
+    let pending: Arc<std::sync::Mutex<Pending>> = Arc::default();
+    let slot = pending.clone();
+    let follow_ups: FollowUps = Arc::new(move |follow_up| {
+        let task = tokio::spawn(follow_up);
+        if let Ok(mut s) = slot.lock() {
+            *s = Some(task);
+        }
+    });
+    let app = promo_api::lambda_app(svc.router(follow_ups));
     lambda_http::run(service_fn(move |req| {
-        let svc = svc.clone();
+        let app = app.clone();
         let tx = tx.clone();
+        let pending = pending.clone();
         async move {
-            let handled = svc.handle(req).await;
-            let pending = handled.follow_up.map(tokio::spawn);
+            let response = app.oneshot(req).await;
             if let Some(tx) = tx {
-                // One message per invocation, follow-up or not: the keeper waits for it.
-                let _ = tx.send(pending);
+                // One message per invocation, follow-up or not (also for a request the router
+                // refused before the handler): the keeper waits for it.
+                let _ = tx.send(pending.lock().ok().and_then(|mut p| p.take()));
             }
-            Ok::<_, Infallible>(handled.response)
+            response
         }
     }))
     .await

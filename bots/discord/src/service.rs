@@ -2,9 +2,10 @@
 //!
 //! Every answer that needs the store runs under [`DiscordConfig::budget`]. Done in time: the
 //! reply goes out as the response (type 4). Not done: the response is "deferred" (type 5) at
-//! once, and [`Handled::follow_up`] finishes the work and edits the original response through
-//! the interaction webhook. Whoever serves the endpoint must run that future after sending the
-//! response (`tokio::spawn` in a server; the Lambda binary keeps its environment alive for it).
+//! once, and a follow-up finishes the work and edits the original response through the
+//! interaction webhook. The router hands that follow-up to the [`FollowUps`] it was built with,
+//! which must run it after the response is sent (`tokio::spawn` in a server; the Lambda binary
+//! keeps its environment alive for it).
 
 use crate::claim::{self, BUTTON_PREFIX, ClaimInput, Target};
 use crate::commands::{self, SELLER_PERMISSION};
@@ -13,11 +14,12 @@ use crate::discord_api::DiscordApi;
 use crate::eligibility::Claimer;
 use crate::replies::{self, Reply};
 use crate::seller::{self, PostButton};
-use crate::signature::{self, Rejected};
+use crate::signature;
 use crate::stats;
-use lambda_http::http::StatusCode;
-use lambda_http::{Request, Response};
-use promo_api::json_response;
+use axum::Router;
+use axum::extract::State;
+use lambda_http::http::{HeaderMap, StatusCode};
+use promo_api::{Buffered, RawBody, Request, Response, json_response, routes};
 use promo_store::Store;
 use serenity::builder::CreateInteractionResponse;
 use serenity::model::application::{
@@ -29,19 +31,33 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The route the endpoint is mounted at in the local server.
-pub const INTERACTIONS_ROUTE: &str = "/discord/interactions";
-
 /// Work that finishes an interaction after its response was sent. Run it to completion (it
 /// never fails; it logs).
 pub type FollowUp = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
-/// An answer to one request: the HTTP response, and maybe work to run after sending it.
+/// Where the router sends each deferred reply's follow-up, to be run after the response.
+pub type FollowUps = Arc<dyn Fn(FollowUp) + Send + Sync>;
+
+/// An answer to one request, as [`DiscordService::handle`] gives it: the HTTP response, and
+/// maybe work to run after sending it.
 pub struct Handled {
     /// The response to send now.
-    pub response: Response<lambda_http::Body>,
+    pub response: Buffered,
     /// Present when the reply was deferred: run it after sending `response`.
     pub follow_up: Option<FollowUp>,
+}
+
+/// The router's answer before it leaves: the response, and maybe a follow-up.
+struct Answered {
+    response: Response,
+    follow_up: Option<FollowUp>,
+}
+
+/// The router's state: the service and where follow-ups go.
+#[derive(Clone)]
+struct Endpoint {
+    service: DiscordService,
+    follow_ups: FollowUps,
 }
 
 type Work = Pin<Box<dyn Future<Output = Reply> + Send + 'static>>;
@@ -72,22 +88,41 @@ impl DiscordService {
         &self.inner.api
     }
 
-    /// Handles one request. Never fails: a request without a valid signature gets 401 (413 for a
-    /// body over 1 MiB) before anything is read; a signed body that is not an interaction gets
+    /// The endpoint's route ([`routes::DISCORD_INTERACTIONS`]), handing each follow-up to
+    /// `follow_ups`. A request without a valid signature gets 401 before anything is read (413
+    /// for a body over the webhook limit, unread); a signed body that is not an interaction gets
     /// 400; everything else gets 200 with an interaction response.
-    pub async fn handle(&self, req: Request) -> Handled {
-        let body = match signature::verify(&self.inner.config.verifier, &req) {
-            Ok(body) => body,
-            Err(why) => {
-                let status = match why {
-                    Rejected::BadSignature => StatusCode::UNAUTHORIZED,
-                    Rejected::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                };
-                return now(error(status, &why.to_string()));
-            }
+    pub fn router(&self, follow_ups: FollowUps) -> Router {
+        let endpoint = Endpoint {
+            service: self.clone(),
+            follow_ups,
         };
-        if req.method() != lambda_http::http::Method::POST {
-            return now(error(StatusCode::METHOD_NOT_ALLOWED, "use POST"));
+        routes::DISCORD_INTERACTIONS
+            .mount(Router::new(), interactions)
+            .with_state(endpoint)
+    }
+
+    /// Runs [`Self::router`] on one request, handing back the follow-up instead of running it
+    /// (tests and in-process drivers).
+    pub async fn handle(&self, req: Request) -> Handled {
+        let slot: Arc<std::sync::Mutex<Option<FollowUp>>> = Arc::default();
+        let keep = slot.clone();
+        let sink: FollowUps = Arc::new(move |f| {
+            if let Ok(mut s) = keep.lock() {
+                *s = Some(f);
+            }
+        });
+        let response = promo_api::call(self.router(sink), req).await;
+        let follow_up = slot.lock().ok().and_then(|mut s| s.take());
+        Handled {
+            response,
+            follow_up,
+        }
+    }
+
+    async fn interact(&self, headers: &HeaderMap, body: &[u8]) -> Answered {
+        if let Err(why) = signature::verify(&self.inner.config.verifier, headers, body) {
+            return now(error(StatusCode::UNAUTHORIZED, &why.to_string()));
         }
         let interaction: Interaction = match serde_json::from_slice(body) {
             Ok(i) => i,
@@ -108,7 +143,7 @@ impl DiscordService {
         }
     }
 
-    async fn command(&self, cmd: CommandInteraction) -> Handled {
+    async fn command(&self, cmd: CommandInteraction) -> Answered {
         let store = self.inner.store.clone();
         let key = self.inner.config.link_key.clone();
         let claimer = claimer(
@@ -181,7 +216,7 @@ impl DiscordService {
         self.within_budget(work, ephemeral, cmd.token).await
     }
 
-    async fn component(&self, c: ComponentInteraction) -> Handled {
+    async fn component(&self, c: ComponentInteraction) -> Answered {
         let Some(payload) = c.data.custom_id.strip_prefix(BUTTON_PREFIX) else {
             return now(respond(
                 &Reply::private("This button is not supported.").response(),
@@ -204,7 +239,7 @@ impl DiscordService {
 
     /// Runs `work` for at most the budget: its reply as the response, or a deferred response
     /// and a follow-up that finishes the work and edits the response.
-    async fn within_budget(&self, mut work: Work, ephemeral: bool, token: String) -> Handled {
+    async fn within_budget(&self, mut work: Work, ephemeral: bool, token: String) -> Answered {
         match tokio::time::timeout(self.inner.config.budget, &mut work).await {
             Ok(reply) => now(respond(&reply.response())),
             Err(_) => {
@@ -214,7 +249,7 @@ impl DiscordService {
                     let reply = work.await;
                     deliver(&api, &token, &reply).await;
                 });
-                Handled {
+                Answered {
                     response: respond(&replies::deferred(ephemeral)),
                     follow_up: Some(follow_up),
                 }
@@ -248,17 +283,29 @@ fn claimer(user: u64, guild: Option<u64>, member: Option<&Member>) -> Claimer {
     }
 }
 
-fn now(response: Response<lambda_http::Body>) -> Handled {
-    Handled {
+async fn interactions(
+    State(endpoint): State<Endpoint>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    let answered = endpoint.service.interact(&headers, &body).await;
+    if let Some(follow_up) = answered.follow_up {
+        (endpoint.follow_ups)(follow_up);
+    }
+    answered.response
+}
+
+fn now(response: Response) -> Answered {
+    Answered {
         response,
         follow_up: None,
     }
 }
 
-fn respond(r: &CreateInteractionResponse) -> Response<lambda_http::Body> {
+fn respond(r: &CreateInteractionResponse) -> Response {
     json_response(StatusCode::OK, r)
 }
 
-fn error(status: StatusCode, message: &str) -> Response<lambda_http::Body> {
+fn error(status: StatusCode, message: &str) -> Response {
     json_response(status, &serde_json::json!({ "error": message }))
 }

@@ -1,8 +1,8 @@
 //! The Telegram bot: followers tap an influencer's deep link, land in a private chat with the
 //! seller's bot and get one code, in seconds, privately, attributed to that influencer.
 //!
-//! - [`TelegramService::handle`]: the webhook (`POST /telegram/webhook`, [`WEBHOOK_ROUTE`]),
-//!   for `lambda_http` and the local server alike.
+//! - [`TelegramService::router`]: the webhook (`POST /telegram/webhook`,
+//!   [`promo_api::routes::TELEGRAM_WEBHOOK`]), for `lambda_http` and the local server alike.
 //! - [`TelegramService::poll`]: long polling, for one machine without a public URL.
 //! - [`TelegramService::notify_waitlists`]: messages waiting followers when codes open again.
 //! - [`options`]: the seller's settings (default campaign, required channel, translations),
@@ -36,4 +36,4 @@ pub use register::{bot_commands, delete_webhook, register_webhook, webhook_url};
 pub use send::ProcessError;
 pub use service::{Clock, DELIVERY_SOURCE, Delivered, TelegramService, Tuning};
 pub use waitlist::{MAX_WAIT_MS, NotifyReport};
-pub use webhook::{MAX_UPDATE_BYTES, SECRET_HEADER, WEBHOOK_ROUTE};
+pub use webhook::SECRET_HEADER;

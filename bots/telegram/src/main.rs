@@ -2,10 +2,8 @@
 //! [`promo_telegram::TelegramService`].
 
 use anyhow::Context;
-use lambda_http::service_fn;
 use promo_store::{Store, StoreConfig};
 use promo_telegram::{TelegramConfig, TelegramService};
-use std::convert::Infallible;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -24,11 +22,6 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::connect(&StoreConfig::from_env())
         .await
         .context("connecting to the store")?;
-    let svc = TelegramService::new(store, config);
-    lambda_http::run(service_fn(move |req| {
-        let svc = svc.clone();
-        async move { Ok::<_, Infallible>(svc.handle(req).await) }
-    }))
-    .await
-    .map_err(|e| anyhow::anyhow!(e))
+    let app = promo_api::lambda_app(TelegramService::new(store, config).router());
+    lambda_http::run(app).await.map_err(|e| anyhow::anyhow!(e))
 }

@@ -3,7 +3,6 @@
 
 use crate::config::WebhookSecret;
 use crate::polling::ALLOWED_UPDATES;
-use crate::webhook::WEBHOOK_ROUTE;
 use teloxide::Bot;
 use teloxide::RequestError;
 use teloxide::payloads::SetWebhookSetters;
@@ -13,11 +12,12 @@ use teloxide::types::BotCommand;
 /// The webhook URL for a public base URL: `https://host/prefix` → `https://host/prefix/telegram/webhook`
 /// (a URL that already ends with the route is kept).
 pub fn webhook_url(base: &str) -> Result<reqwest::Url, String> {
+    let route = promo_api::routes::TELEGRAM_WEBHOOK.path;
     let base = base.trim().trim_end_matches('/');
-    let full = if base.ends_with(WEBHOOK_ROUTE) {
+    let full = if base.ends_with(route) {
         base.to_owned()
     } else {
-        format!("{base}{WEBHOOK_ROUTE}")
+        format!("{base}{route}")
     };
     let url = reqwest::Url::parse(&full).map_err(|e| format!("{base:?} is not a URL: {e}"))?;
     if url.scheme() != "https" {

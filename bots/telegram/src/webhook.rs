@@ -6,42 +6,36 @@
 //! | 400 | the body is not JSON, or not an update |
 //! | 401 | `X-Telegram-Bot-Api-Secret-Token` missing or wrong (nothing is read or written) |
 //! | 404 / 405 | another path / method |
-//! | 413 | the body is over [`MAX_UPDATE_BYTES`] |
+//! | 413 | the body is over the webhook limit ([`promo_api::BodyClass::Webhook`]) |
 //! | 503 | in flight elsewhere, or failed in a way worth retrying: Telegram redelivers it |
 //! | 500 | the store failed for good (logged); Telegram redelivers it too |
 
 use crate::service::{Delivered, TelegramService};
-use lambda_http::http::Method;
-use promo_api::{ApiError, Request, Response, json_response, match_route, require_method};
+use axum::Router;
+use axum::extract::State;
+use lambda_http::http::HeaderMap;
+use promo_api::{ApiError, Buffered, RawBody, Request, Response, json_response, routes};
 use teloxide::types::Update;
-
-/// The webhook's path (matched at the end of the request path, so a stage prefix is fine).
-pub const WEBHOOK_ROUTE: &str = "/telegram/webhook";
 
 /// The header carrying the webhook's secret token.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
-/// The largest update accepted: 1 MiB.
-pub const MAX_UPDATE_BYTES: usize = 1 << 20;
-
 impl TelegramService {
-    /// Handles one webhook request. Never fails: every outcome is a response (see the module
-    /// docs for the statuses).
-    pub async fn handle(&self, req: Request) -> Response {
-        match self.try_handle(&req).await {
-            Ok(r) => r,
-            Err(e) => e.to_response(),
-        }
+    /// The webhook's route ([`routes::TELEGRAM_WEBHOOK`]). Every outcome is a response (see the
+    /// module docs for the statuses).
+    pub fn router(&self) -> Router {
+        routes::TELEGRAM_WEBHOOK
+            .mount(Router::new(), webhook)
+            .with_state(self.clone())
     }
 
-    async fn try_handle(&self, req: &Request) -> Result<Response, ApiError> {
-        match_route(req.uri().path(), WEBHOOK_ROUTE).ok_or(ApiError::NotFound)?;
-        require_method(req.method(), Method::POST)?;
-        self.check_secret(req)?;
-        let body: &[u8] = req.body();
-        if body.len() > MAX_UPDATE_BYTES {
-            return Err(ApiError::PayloadTooLarge);
-        }
+    /// Runs [`Self::router`] on one request (tests and in-process drivers).
+    pub async fn handle(&self, req: Request) -> Buffered {
+        promo_api::call(self.router(), req).await
+    }
+
+    async fn webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+        self.check_secret(headers)?;
         let update: Update = serde_json::from_slice(body).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => ApiError::BadRequest("not an update".into()),
             _ => ApiError::InvalidJson,
@@ -71,18 +65,25 @@ impl TelegramService {
         }
     }
 
-    fn check_secret(&self, req: &Request) -> Result<(), ApiError> {
+    fn check_secret(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         let Some(secret) = &self.config().secret else {
             return Err(ApiError::Unauthorized);
         };
-        let given = req
-            .headers()
-            .get(SECRET_HEADER)
-            .ok_or(ApiError::Unauthorized)?;
+        let given = headers.get(SECRET_HEADER).ok_or(ApiError::Unauthorized)?;
         if secret.matches(given.as_bytes()) {
             Ok(())
         } else {
             Err(ApiError::Unauthorized)
         }
     }
+}
+
+async fn webhook(
+    State(svc): State<TelegramService>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    svc.webhook(&headers, &body)
+        .await
+        .unwrap_or_else(|e| e.to_response())
 }

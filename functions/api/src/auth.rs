@@ -20,6 +20,9 @@ pub enum ApiKeyError {
     /// The key is empty or only spaces.
     #[error("the API key is empty")]
     Empty,
+    /// The key is shorter than [`ApiKey::MIN_LEN`] characters: guessable.
+    #[error("the API key must be at least {} characters long", ApiKey::MIN_LEN)]
+    TooShort,
 }
 
 /// The seller's API key. Its `Debug` form hides the key.
@@ -27,11 +30,18 @@ pub enum ApiKeyError {
 pub struct ApiKey(Vec<u8>);
 
 impl ApiKey {
-    /// Wraps the seller's key (surrounding spaces are trimmed, as a pasted key often has them).
+    /// The shortest key accepted, in characters.
+    pub const MIN_LEN: usize = 16;
+
+    /// Wraps the seller's key (surrounding spaces are trimmed, as a pasted key often has them);
+    /// refuses one shorter than [`Self::MIN_LEN`] characters.
     pub fn new(key: &str) -> Result<Self, ApiKeyError> {
         let key = key.trim();
         if key.is_empty() {
             return Err(ApiKeyError::Empty);
+        }
+        if key.chars().count() < Self::MIN_LEN {
+            return Err(ApiKeyError::TooShort);
         }
         Ok(Self(key.as_bytes().to_vec()))
     }
@@ -86,14 +96,14 @@ mod tests {
 
     #[test]
     fn only_the_exact_key_passes() {
-        let key = ApiKey::new(" secret-key ").expect("key");
-        assert!(key.check(&headers(Some("secret-key"))).is_ok());
+        let key = ApiKey::new(" secret-key-0123456 ").expect("key");
+        assert!(key.check(&headers(Some("secret-key-0123456"))).is_ok());
         assert!(matches!(
             key.check(&headers(None)),
             Err(ApiError::Unauthorized)
         ));
         assert!(matches!(
-            key.check(&headers(Some("secret-kez"))),
+            key.check(&headers(Some("secret-key-0123457"))),
             Err(ApiError::Unauthorized)
         ));
         assert!(matches!(
@@ -109,7 +119,12 @@ mod tests {
     #[test]
     fn empty_keys_are_refused_and_never_shown() {
         assert_eq!(ApiKey::new("  ").err(), Some(ApiKeyError::Empty));
-        let key = ApiKey::new("secret-key").expect("key");
+        assert_eq!(
+            ApiKey::new("fifteen-chars-k").err(),
+            Some(ApiKeyError::TooShort)
+        );
+        assert!(ApiKey::new("sixteen-chars-ke").is_ok());
+        let key = ApiKey::new("secret-key-0123456").expect("key");
         assert!(!format!("{key:?}").contains("secret"));
     }
 }

@@ -1,13 +1,10 @@
 //! JSON in and out.
 
 use crate::ApiError;
-use lambda_http::Body;
-use lambda_http::http::{HeaderValue, StatusCode, header};
+use axum::body::Body;
+use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-
-/// The largest request body accepted: 64 KiB.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A JSON response with `status`. Responses may carry a code, so none is ever cached.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> crate::Response {
@@ -19,7 +16,7 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> crate::Respon
             (StatusCode::INTERNAL_SERVER_ERROR, fallback.to_owned())
         }
     };
-    let mut response = lambda_http::Response::new(Body::Text(text));
+    let mut response = crate::Response::new(Body::from(text));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
@@ -31,19 +28,17 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> crate::Respon
 }
 
 /// Reads a request's JSON body into `T`: refuses a non-JSON `content-type` (415; a missing one is
-/// fine), a body over [`MAX_BODY_BYTES`] (413), text that is not JSON (400 `invalid_json`) and
-/// JSON of the wrong shape (400 `bad_request`).
-pub fn parse_json_body<T: DeserializeOwned>(req: &crate::Request) -> Result<T, ApiError> {
-    if req
-        .headers()
+/// fine), text that is not JSON (400 `invalid_json`) and JSON of the wrong shape (400
+/// `bad_request`). The body's size was bounded by its route ([`crate::routes::BodyClass`]).
+pub fn parse_json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    bytes: &[u8],
+) -> Result<T, ApiError> {
+    if headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|ct| !is_json(ct))
     {
         return Err(ApiError::UnsupportedMediaType);
-    }
-    let bytes: &[u8] = req.body();
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge);
     }
     serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::BadRequest(strip_position(&e)),
@@ -76,7 +71,7 @@ fn strip_position(e: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambda_http::http;
+    use http_body_util::BodyExt;
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -85,16 +80,18 @@ mod tests {
         a: String,
     }
 
-    fn req(ct: Option<&str>, body: impl Into<Body>) -> crate::Request {
-        let mut b = http::Request::builder().method("POST").uri("/x");
+    struct Req(HeaderMap, Vec<u8>);
+
+    fn req(ct: Option<&str>, body: &str) -> Req {
+        let mut headers = HeaderMap::new();
         if let Some(ct) = ct {
-            b = b.header("content-type", ct);
+            headers.insert(header::CONTENT_TYPE, ct.parse().expect("header"));
         }
-        b.body(body.into()).expect("request")
+        Req(headers, body.as_bytes().to_vec())
     }
 
-    fn parse(r: &crate::Request) -> Result<Probe, ApiError> {
-        parse_json_body(r)
+    fn parse(r: &Req) -> Result<Probe, ApiError> {
+        parse_json_body(&r.0, &r.1)
     }
 
     #[test]
@@ -130,19 +127,15 @@ mod tests {
             unknown.to_string().contains("unknown field `b`"),
             "{unknown}"
         );
-        let big = format!(r#"{{"a":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
-        assert_eq!(
-            parse(&req(None, big)).expect_err("refused"),
-            ApiError::PayloadTooLarge
-        );
     }
 
-    #[test]
-    fn responses_are_uncached_json() {
+    #[tokio::test]
+    async fn responses_are_uncached_json() {
         let r = json_response(StatusCode::CREATED, &serde_json::json!({"ok": true}));
         assert_eq!(r.status(), StatusCode::CREATED);
         assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
         assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
-        assert_eq!(&r.body()[..], br#"{"ok":true}"#);
+        let body = r.into_body().collect().await.expect("body").to_bytes();
+        assert_eq!(&body[..], br#"{"ok":true}"#);
     }
 }

@@ -33,7 +33,7 @@ const RETRY_AFTER_SECS: u32 = 1;
 /// | 409    | `not_issued`             | the code was never handed to a follower                     |
 /// | 409    | `already_redeemed`       | another order redeemed the code (`redeemed_at`)             |
 /// | 410    | `expired`                | the code's redemption window closed (`expired_at`)          |
-/// | 413    | `payload_too_large`      | the body is over 64 KiB                                     |
+/// | 413    | `payload_too_large`      | the body is over its route's limit (`BodyClass`)          |
 /// | 415    | `unsupported_media_type` | a `content-type` other than JSON                            |
 /// | 503    | `busy`                   | the store stayed too busy; retry after `Retry-After` seconds |
 /// | 500    | `internal`               | anything else; details are logged, never returned           |
@@ -65,7 +65,7 @@ pub enum ApiError {
         /// The methods the route takes, for the `Allow` header.
         allow: &'static str,
     },
-    /// The body is larger than [`crate::MAX_BODY_BYTES`].
+    /// The body is larger than its route allows ([`crate::BodyClass::limit`]).
     #[error("the body is too large")]
     PayloadTooLarge,
     /// The content type is not JSON.

@@ -40,9 +40,10 @@ pub fn log_filter(directives: Option<&str>) -> EnvFilter {
 }
 
 /// Installs the global subscriber: JSON lines on Lambda (`AWS_LAMBDA_FUNCTION_NAME` set), compact
-/// text otherwise, both on stderr, filtered by [`log_filter`] over `RUST_LOG`. Calling it again is
-/// harmless: the first subscriber stays.
+/// text otherwise, both on stderr, filtered by [`log_filter`] over `RUST_LOG`; and the quiet panic
+/// hook ([`quiet_panics`]). Calling it again is harmless: the first subscriber stays.
 pub fn init_tracing() {
+    quiet_panics();
     let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -53,6 +54,19 @@ pub fn init_tracing() {
     } else {
         builder.compact().try_init()
     };
+}
+
+/// Replaces the default panic hook, which prints the panic's message (a message such as "byte
+/// index 3 is not a char boundary ... of `<input>`" quotes the input, and the input may be a
+/// code or a token), with one that logs only where the panic happened.
+pub fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(%location, "panic (message withheld: it may quote the input)");
+    }));
 }
 
 #[cfg(test)]

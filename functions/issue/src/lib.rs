@@ -1,20 +1,19 @@
 //! The issue function: `POST /v1/campaigns/{campaign}/claims` hands a follower a code.
 //!
-//! The same [`IssueService::handle`] runs behind API Gateway (through `lambda_http`) and mounted
-//! in the local server: it routes on the request path itself.
+//! [`IssueService::router`] is the handler: the Lambda runs it with `lambda_http::run`, and
+//! `promo serve` merges it with the others.
 
-use lambda_http::http::{Method, StatusCode};
+use axum::Router;
+use axum::extract::State;
+use lambda_http::http::{HeaderMap, StatusCode};
 use promo_api::{
-    ApiError, ApiKey, Request, Response, json_response, match_route, parse_json_body,
-    require_method,
+    ApiError, ApiKey, Buffered, Param, RawBody, Request, Response, json_response, parse_json_body,
+    routes,
 };
 use promo_core::{CampaignId, Claimed, Follower, InfluencerId};
 use promo_store::Store;
 use promo_store::claim::ClaimRequest;
 use serde::{Deserialize, Serialize};
-
-/// The route this function serves; `{}` is the campaign id.
-pub const CLAIMS_ROUTE: &str = "/v1/campaigns/{}/claims";
 
 /// The claim body: `{"platform": "telegram|discord|web", "user_id": "...", "influencer": "..."}`.
 #[derive(Debug, Deserialize)]
@@ -44,7 +43,8 @@ struct ClaimResponse<'a> {
     new: bool,
 }
 
-/// Answers claim requests.
+/// Answers claim requests. Cheap to clone.
+#[derive(Clone)]
 pub struct IssueService {
     store: Store,
     api_key: ApiKey,
@@ -56,22 +56,29 @@ impl IssueService {
         Self { store, api_key }
     }
 
-    /// Handles one request. Never fails: every failure is a JSON error response
-    /// (see [`ApiError`] for the statuses). Success is 201 for a new code and 200 for the code
-    /// the follower already held, with `{"code", "influencer", "claimed_at", "redeem_until",
-    /// "new"}`.
-    pub async fn handle(&self, req: Request) -> Response {
-        self.try_handle(&req)
-            .await
-            .unwrap_or_else(|e| e.to_response())
+    /// The function's routes ([`routes::CLAIMS`]). Every failure is a JSON error response (see
+    /// [`ApiError`] for the statuses). Success is 201 for a new code and 200 for the code the
+    /// follower already held, with `{"code", "influencer", "claimed_at", "redeem_until", "new"}`.
+    pub fn router(&self) -> Router {
+        routes::CLAIMS
+            .mount(Router::new(), claim)
+            .with_state(self.clone())
     }
 
-    async fn try_handle(&self, req: &Request) -> Result<Response, ApiError> {
-        self.api_key.check(req.headers())?;
-        let params = match_route(req.uri().path(), CLAIMS_ROUTE).ok_or(ApiError::NotFound)?;
-        require_method(req.method(), Method::POST)?;
-        let campaign = CampaignId::parse(params[0])?;
-        let body: ClaimBody = parse_json_body(req)?;
+    /// Runs [`Self::router`] on one request (tests and in-process drivers).
+    pub async fn handle(&self, req: Request) -> Buffered {
+        promo_api::call(self.router(), req).await
+    }
+
+    async fn claim(
+        &self,
+        campaign: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Response, ApiError> {
+        self.api_key.check(headers)?;
+        let campaign = CampaignId::parse(campaign)?;
+        let body: ClaimBody = parse_json_body(headers, body)?;
         let user_id = match &body.user_id {
             UserId::Text(s) => s.clone(),
             UserId::Number(n) => n.to_string(),
@@ -103,6 +110,17 @@ impl IssueService {
             }
         }
     }
+}
+
+async fn claim(
+    State(svc): State<IssueService>,
+    Param(campaign): Param,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    svc.claim(&campaign, &headers, &body)
+        .await
+        .unwrap_or_else(|e| e.to_response())
 }
 
 fn success(c: &Claimed) -> Response {

@@ -1,12 +1,9 @@
 //! The issue Lambda: wires the store and the API key into [`promo_issue::IssueService`].
 
 use anyhow::Context;
-use lambda_http::service_fn;
 use promo_api::ApiKey;
 use promo_issue::IssueService;
 use promo_store::{Store, StoreConfig};
-use std::convert::Infallible;
-use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -19,11 +16,6 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::connect(&StoreConfig::from_env())
         .await
         .context("connecting to the store")?;
-    let svc = Arc::new(IssueService::new(store, api_key));
-    lambda_http::run(service_fn(move |req| {
-        let svc = svc.clone();
-        async move { Ok::<_, Infallible>(svc.handle(req).await) }
-    }))
-    .await
-    .map_err(|e| anyhow::anyhow!(e))
+    let app = promo_api::lambda_app(IssueService::new(store, api_key).router());
+    lambda_http::run(app).await.map_err(|e| anyhow::anyhow!(e))
 }

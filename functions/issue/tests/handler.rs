@@ -4,7 +4,9 @@ use promo_api::ApiKey;
 use promo_core::{CampaignId, Follower};
 use promo_issue::IssueService;
 use promo_store::Store;
-use promo_testkit::fixtures::{HOUR_MS, KEY, campaign, campaign_with_codes, read, request};
+use promo_testkit::fixtures::{
+    HOUR_MS, KEY, campaign, campaign_with_codes, read, request, under_stage,
+};
 use serde_json::{Value, json};
 
 async fn setup(codes: usize) -> (Store, IssueService, CampaignId) {
@@ -52,13 +54,13 @@ async fn a_follower_gets_a_code_then_the_same_code_again() {
     assert_eq!(again["code"], first["code"]);
 
     // Numeric ids as JSON numbers, and an API Gateway stage prefix, work too.
-    let (status, numeric) = claim(
-        &svc,
+    let staged = request(
+        "POST",
         "/prod/v1/campaigns/spring/claims",
         Some(KEY),
-        json!({"platform": "telegram", "user_id": 111}),
-    )
-    .await;
+        json!({"platform": "telegram", "user_id": 111}).to_string(),
+    );
+    let (status, numeric) = read(svc.handle(under_stage(staged, "prod")).await);
     assert_eq!(status, 200, "{numeric}");
     assert_eq!(numeric["code"], first["code"]);
 }

@@ -1,19 +1,17 @@
 //! The redeem function: `POST /v1/redemptions` marks a code used by an order.
 //!
-//! The same [`RedeemService::handle`] runs behind API Gateway (through `lambda_http`) and mounted
-//! in the local server: it routes on the request path itself.
+//! [`RedeemService::router`] is the handler: the Lambda runs it with `lambda_http::run`, and
+//! `promo serve` merges it with the others.
 
-use lambda_http::http::{Method, StatusCode};
+use axum::Router;
+use axum::extract::State;
+use lambda_http::http::{HeaderMap, StatusCode};
 use promo_api::{
-    ApiError, ApiKey, Request, Response, json_response, match_route, parse_json_body,
-    require_method,
+    ApiError, ApiKey, Buffered, RawBody, Request, Response, json_response, parse_json_body, routes,
 };
 use promo_core::{OrderRef, PromoCode, Timestamp};
 use promo_store::Store;
 use serde::{Deserialize, Serialize};
-
-/// The route this function serves.
-pub const REDEMPTIONS_ROUTE: &str = "/v1/redemptions";
 
 /// The redemption body: `{"code": "...", "order_ref": "..."}`.
 #[derive(Debug, Deserialize)]
@@ -31,7 +29,8 @@ struct RedeemResponse<'a> {
     replayed: bool,
 }
 
-/// Answers redemption requests.
+/// Answers redemption requests. Cheap to clone.
+#[derive(Clone)]
 pub struct RedeemService {
     store: Store,
     api_key: ApiKey,
@@ -43,22 +42,25 @@ impl RedeemService {
         Self { store, api_key }
     }
 
-    /// Handles one request. Never fails: every failure is a JSON error response (see
-    /// [`ApiError`]: 404 `unknown_code`, 409 `not_issued`, 409 `already_redeemed` with
+    /// The function's routes ([`routes::REDEMPTIONS`]). Every failure is a JSON error response
+    /// (see [`ApiError`]: 404 `unknown_code`, 409 `not_issued`, 409 `already_redeemed` with
     /// `redeemed_at`, 410 `expired` with `expired_at`). Success is 200 with
     /// `{"redeemed_at", "influencer", "replayed"}`; `replayed` is true when this order had already
     /// redeemed this code.
-    pub async fn handle(&self, req: Request) -> Response {
-        self.try_handle(&req)
-            .await
-            .unwrap_or_else(|e| e.to_response())
+    pub fn router(&self) -> Router {
+        routes::REDEMPTIONS
+            .mount(Router::new(), redeem)
+            .with_state(self.clone())
     }
 
-    async fn try_handle(&self, req: &Request) -> Result<Response, ApiError> {
-        self.api_key.check(req.headers())?;
-        match_route(req.uri().path(), REDEMPTIONS_ROUTE).ok_or(ApiError::NotFound)?;
-        require_method(req.method(), Method::POST)?;
-        let body: RedeemBody = parse_json_body(req)?;
+    /// Runs [`Self::router`] on one request (tests and in-process drivers).
+    pub async fn handle(&self, req: Request) -> Buffered {
+        promo_api::call(self.router(), req).await
+    }
+
+    async fn redeem(&self, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+        self.api_key.check(headers)?;
+        let body: RedeemBody = parse_json_body(headers, body)?;
         let code = PromoCode::parse(&body.code)?;
         let order = OrderRef::parse(&body.order_ref)?;
         let outcome = self
@@ -82,4 +84,14 @@ impl RedeemService {
             }
         }
     }
+}
+
+async fn redeem(
+    State(svc): State<RedeemService>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Response {
+    svc.redeem(&headers, &body)
+        .await
+        .unwrap_or_else(|e| e.to_response())
 }

@@ -9,58 +9,26 @@
 //! | `GET /seller/{token}/stats.json` | the same token | the overview's numbers |
 //! | `GET /v1/overview` | `x-api-key` | the overview's numbers |
 //!
-//! The same [`StatsService::handle`] runs on Lambda and in `promo serve`.
+//! [`StatsService::router`] is the handler, on Lambda and in `promo serve` alike.
 
 pub mod model;
 pub mod page;
 
-use lambda_http::Body;
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use model::{InfluencerPage, InfluencerView, SellerPage};
-use promo_api::{ApiError, ApiKey, Request, Response, json_response, match_route, require_method};
+use promo_api::{ApiError, ApiKey, Buffered, Param, Request, Response, json_response, routes};
 use promo_core::{CampaignId, InfluencerId, LinkKey, PageHolder, Timestamp};
 use promo_store::Store;
 
-/// The influencer dashboard; `{}` is the page token.
-pub const INFLUENCER_PAGE_ROUTE: &str = "/i/{}";
-/// The influencer dashboard's JSON.
-pub const INFLUENCER_JSON_ROUTE: &str = "/i/{}/stats.json";
-/// The seller overview.
-pub const SELLER_PAGE_ROUTE: &str = "/seller/{}";
-/// The seller overview's JSON.
-pub const SELLER_JSON_ROUTE: &str = "/seller/{}/stats.json";
-/// The seller overview's JSON for API clients (`x-api-key`).
-pub const OVERVIEW_ROUTE: &str = "/v1/overview";
-
-/// Answers the dashboard routes.
+/// Answers the dashboard routes. Cheap to clone.
+#[derive(Clone)]
 pub struct StatsService {
     store: Store,
     links: LinkKey,
     api_key: ApiKey,
-}
-
-enum Route<'a> {
-    InfluencerPage(&'a str),
-    InfluencerJson(&'a str),
-    SellerPage(&'a str),
-    SellerJson(&'a str),
-    Overview,
-}
-
-fn route(path: &str) -> Option<Route<'_>> {
-    if let Some(p) = match_route(path, INFLUENCER_JSON_ROUTE) {
-        return Some(Route::InfluencerJson(p[0]));
-    }
-    if let Some(p) = match_route(path, SELLER_JSON_ROUTE) {
-        return Some(Route::SellerJson(p[0]));
-    }
-    if let Some(p) = match_route(path, INFLUENCER_PAGE_ROUTE) {
-        return Some(Route::InfluencerPage(p[0]));
-    }
-    if let Some(p) = match_route(path, SELLER_PAGE_ROUTE) {
-        return Some(Route::SellerPage(p[0]));
-    }
-    match_route(path, OVERVIEW_ROUTE).map(|_| Route::Overview)
 }
 
 impl StatsService {
@@ -73,38 +41,22 @@ impl StatsService {
         }
     }
 
-    /// Handles one request; never fails (errors are JSON, or a short HTML page for pages).
-    pub async fn handle(&self, req: Request) -> Response {
-        let Some(route) = route(req.uri().path()) else {
-            return ApiError::NotFound.to_response();
-        };
-        if let Err(e) = require_method(req.method(), Method::GET) {
-            return e.to_response();
-        }
-        let now = Timestamp::now();
-        let result = match route {
-            Route::InfluencerPage(t) => self
-                .influencer_of(t, now)
-                .await
-                .map(|_| html(page::influencer_page())),
-            Route::SellerPage(t) => self
-                .seller_of(t, now)
-                .await
-                .map(|()| html(page::seller_page())),
-            Route::InfluencerJson(t) => match self.influencer_of(t, now).await {
-                Ok((c, i)) => self.influencer_json(&c, &i, now).await.map(|p| json(&p)),
-                Err(e) => Err(e),
-            },
-            Route::SellerJson(t) => match self.seller_of(t, now).await {
-                Ok(()) => self.seller_json(now).await.map(|p| json(&p)),
-                Err(e) => Err(e),
-            },
-            Route::Overview => match self.api_key.check(req.headers()) {
-                Ok(()) => self.seller_json(now).await.map(|p| json(&p)),
-                Err(e) => Err(e),
-            },
-        };
-        result.map_or_else(|e| private(e.to_response()), private)
+    /// The function's routes (the table above). Errors are JSON; every answer is kept out of
+    /// caches, Referer headers and search indexes.
+    pub fn router(&self) -> Router {
+        let r = Router::new();
+        let r = routes::INFLUENCER_PAGE.mount(r, influencer_page);
+        let r = routes::INFLUENCER_JSON.mount(r, influencer_json);
+        let r = routes::SELLER_PAGE.mount(r, seller_page);
+        let r = routes::SELLER_JSON.mount(r, seller_json);
+        let r = routes::OVERVIEW.mount(r, overview);
+        r.layer(axum::middleware::map_response(private))
+            .with_state(self.clone())
+    }
+
+    /// Runs [`Self::router`] on one request (tests and in-process drivers).
+    pub async fn handle(&self, req: Request) -> Buffered {
+        promo_api::call(self.router(), req).await
     }
 
     async fn verified(&self, token: &str, now: Timestamp) -> Result<PageHolder, ApiError> {
@@ -209,8 +161,54 @@ impl StatsService {
     }
 }
 
+async fn influencer_page(State(svc): State<StatsService>, Param(t): Param) -> Response {
+    let now = Timestamp::now();
+    answer(
+        svc.influencer_of(&t, now)
+            .await
+            .map(|_| html(page::influencer_page())),
+    )
+}
+
+async fn seller_page(State(svc): State<StatsService>, Param(t): Param) -> Response {
+    let now = Timestamp::now();
+    answer(
+        svc.seller_of(&t, now)
+            .await
+            .map(|()| html(page::seller_page())),
+    )
+}
+
+async fn influencer_json(State(svc): State<StatsService>, Param(t): Param) -> Response {
+    let now = Timestamp::now();
+    answer(match svc.influencer_of(&t, now).await {
+        Ok((c, i)) => svc.influencer_json(&c, &i, now).await.map(|p| json(&p)),
+        Err(e) => Err(e),
+    })
+}
+
+async fn seller_json(State(svc): State<StatsService>, Param(t): Param) -> Response {
+    let now = Timestamp::now();
+    answer(match svc.seller_of(&t, now).await {
+        Ok(()) => svc.seller_json(now).await.map(|p| json(&p)),
+        Err(e) => Err(e),
+    })
+}
+
+async fn overview(State(svc): State<StatsService>, headers: HeaderMap) -> Response {
+    let now = Timestamp::now();
+    answer(match svc.api_key.check(&headers) {
+        Ok(()) => svc.seller_json(now).await.map(|p| json(&p)),
+        Err(e) => Err(e),
+    })
+}
+
+fn answer(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(|e| e.to_response())
+}
+
 fn html(text: String) -> Response {
-    let mut r = lambda_http::Response::new(Body::Text(text));
+    let mut r = Response::new(Body::from(text));
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -228,7 +226,7 @@ fn json<T: serde::Serialize>(body: &T) -> Response {
 }
 
 // The token is in the URL: keep it out of caches and out of any Referer.
-fn private(mut r: Response) -> Response {
+async fn private(mut r: Response) -> Response {
     let h = r.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(

@@ -2,13 +2,10 @@
 //! [`promo_stats::StatsService`].
 
 use anyhow::Context;
-use lambda_http::service_fn;
 use promo_api::{ApiKey, Secrets};
 use promo_core::LinkKey;
 use promo_stats::StatsService;
 use promo_store::{Store, StoreConfig};
-use std::convert::Infallible;
-use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -22,11 +19,6 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::connect(&StoreConfig::from_env())
         .await
         .context("connecting to the store")?;
-    let svc = Arc::new(StatsService::new(store, links, api_key));
-    lambda_http::run(service_fn(move |req| {
-        let svc = svc.clone();
-        async move { Ok::<_, Infallible>(svc.handle(req).await) }
-    }))
-    .await
-    .map_err(|e| anyhow::anyhow!(e))
+    let app = promo_api::lambda_app(StatsService::new(store, links, api_key).router());
+    lambda_http::run(app).await.map_err(|e| anyhow::anyhow!(e))
 }

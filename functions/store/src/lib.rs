@@ -159,6 +159,18 @@ impl Store {
         self.inner.contexts.set_ttl(ttl);
     }
 
+    /// Checks that the store answers: one `DescribeTable` of the table (a health check).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.inner
+            .client
+            .describe_table()
+            .table_name(&self.inner.table)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::sdk("DescribeTable", e))
+    }
+
     /// Creates the table from [`schema`] if it does not exist yet, and enables TTL.
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
         schema::ensure_table(&self.inner.client, &self.inner.table).await

@@ -134,6 +134,15 @@ pub struct ServeArgs {
     /// Run the Telegram bot by long polling (no public URL needed) instead of by webhook.
     #[arg(long, env = "PROMO_TELEGRAM_POLLING")]
     pub telegram_polling: bool,
+    /// Connections served at once; more wait in the listen backlog.
+    #[arg(long, env = "PROMO_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "PROMO_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay silent (no byte either way) before it is closed.
+    #[arg(long, env = "PROMO_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
 }
 
 /// `promo campaign ...`.

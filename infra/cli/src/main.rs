@@ -2,7 +2,6 @@
 //! own module.
 
 mod alerts;
-mod bridge;
 mod campaign;
 mod cli;
 mod codes;

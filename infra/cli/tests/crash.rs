@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-const KEY: &str = "crash-test-key-123";
+const KEY: &str = "crash-test-key-0123456789";
 const FOLLOWERS: u32 = 400;
 /// Acknowledged claims to wait for before killing the server.
 const KILL_AFTER: usize = 60;

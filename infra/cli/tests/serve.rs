@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-const KEY: &str = "test-key-123";
+const KEY: &str = "test-key-0123456789";
 
 #[test]
 fn serve_refuses_to_start_without_an_api_key() {

@@ -12,7 +12,7 @@ use promo_issue::IssueService;
 use promo_testkit::fixtures;
 use std::time::{Duration, Instant};
 
-const KEY: &str = "bench-key";
+const KEY: &str = "bench-key-0123456789";
 
 fn request(campaign: &CampaignId, user: usize) -> lambda_http::Request {
     http::Request::builder()

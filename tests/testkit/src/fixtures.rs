@@ -93,6 +93,17 @@ pub fn request(method: &str, path: &str, key: Option<&str>, body: impl Into<Body
     b.body(body.into()).expect("request")
 }
 
+/// `req` as API Gateway hands it over under a named `stage`: the path keeps the stage in front
+/// (`/prod/...`), and the request context names it.
+pub fn under_stage(mut req: Request, stage: &str) -> Request {
+    let mut context =
+        lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    context.stage = Some(stage.to_owned());
+    req.extensions_mut()
+        .insert(lambda_http::request::RequestContext::ApiGatewayV2(context));
+    req
+}
+
 /// A handler response's status and JSON body.
 pub fn read(resp: Response<Body>) -> (u16, Value) {
     let status = resp.status().as_u16();

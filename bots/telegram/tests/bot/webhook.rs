@@ -46,7 +46,7 @@ async fn bad_bodies_get_4xx_without_a_crash() {
     );
     let huge = format!(
         r#"{{"update_id": 1, "padding": "{}"}}"#,
-        "x".repeat(promo_telegram::MAX_UPDATE_BYTES)
+        "x".repeat(promo_api::BodyClass::Webhook.limit())
     );
     let (status, body) = h.post_raw(huge, Some(SECRET)).await;
     assert_eq!(
@@ -65,9 +65,10 @@ async fn other_paths_and_methods_are_refused() {
     let mut req = crate::support::webhook_request("{}", Some(SECRET));
     *req.uri_mut() = "/discord/interactions".parse().unwrap();
     assert_eq!(h.svc.handle(req).await.status(), 404);
-    // An API Gateway stage prefix is fine.
+    // An API Gateway stage prefix is fine (lambda_http keeps a named stage in the path).
     let mut req = crate::support::webhook_request(future_kind(9).to_string(), Some(SECRET));
     *req.uri_mut() = "/prod/telegram/webhook".parse().unwrap();
+    let req = promo_testkit::fixtures::under_stage(req, "prod");
     assert_eq!(h.svc.handle(req).await.status(), 200);
 }
 

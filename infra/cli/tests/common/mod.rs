@@ -70,25 +70,3 @@ pub fn has_amazon_code(text: &str) -> bool {
 pub fn stats(data: &Path, campaign: &str) -> serde_json::Value {
     serde_json::from_str(&ok(data, &["stats", campaign, "--json"])).expect("stats JSON")
 }
-
-/// Every `(method, path)` the SAM template routes through the HTTP API.
-pub fn template_routes() -> Vec<(String, String)> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    let text = std::fs::read_to_string(path).expect("reading infra/template.yaml");
-    let t: serde_yaml::Value = serde_yaml::from_str(&text).expect("the template is YAML");
-    let mut routes = Vec::new();
-    for (_, r) in t["Resources"].as_mapping().expect("Resources") {
-        let Some(events) = r["Properties"]["Events"].as_mapping() else {
-            continue;
-        };
-        for e in events.values().filter(|e| e["Type"] == "HttpApi") {
-            let p = &e["Properties"];
-            routes.push((
-                p["Method"].as_str().expect("Method").to_owned(),
-                p["Path"].as_str().expect("Path").to_owned(),
-            ));
-        }
-    }
-    routes.sort();
-    routes
-}

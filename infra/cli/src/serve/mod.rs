@@ -3,19 +3,17 @@
 //! interactions endpoint, the dashboards, with the expire sweep and the waitlist notifier in the
 //! background. A bot is mounted when its configuration is in the environment.
 
-use crate::bridge::{from_lambda, to_lambda};
+mod listener;
+
 use crate::cli::ServeArgs;
 use crate::service::{Services, sweep_all};
 use anyhow::{Context, anyhow};
 use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::Request;
-use axum::response::Response;
-use axum::routing::{any, get};
-use promo_api::ApiError;
+use axum::http::StatusCode;
+use axum::routing::get;
 use promo_core::Timestamp;
-use promo_discord::{DiscordConfig, DiscordService};
+use promo_discord::{DiscordConfig, DiscordService, FollowUps};
 use promo_stats::StatsService;
 use promo_store::Store;
 use promo_telegram::{TelegramConfig, TelegramService};
@@ -29,13 +27,16 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
     let key = args
         .api_key
+        .clone()
         .filter(|k| !k.trim().is_empty())
         .ok_or_else(|| anyhow!("no API key: set PROMO_API_KEY or pass --api-key"))?;
+    // Refused before anything starts: a short key is guessable.
+    promo_api::ApiKey::new(&key).context("PROMO_API_KEY")?;
     promo_api::init_tracing();
     let config = crate::store::config(data);
     let store = crate::store::connect(data).await?;
-    let services = Arc::new(Services::new(store.clone(), &key)?);
-    let apps = Arc::new(Apps::from_env(&store, &key)?);
+    let services = Services::new(store.clone(), &key)?;
+    let apps = Apps::from_env(&store, &key)?;
     let listener = tokio::net::TcpListener::bind((args.bind, args.port))
         .await
         .with_context(|| format!("listening on {}:{}", args.bind, args.port))?;
@@ -48,7 +49,7 @@ pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
     println!("  POST http://{addr}/v1/redemptions                   (header x-api-key)");
     println!("  GET  http://{addr}/healthz");
     apps.describe(addr);
-    let sweeper = tokio::spawn(sweep_forever(store));
+    let sweeper = tokio::spawn(sweep_forever(store.clone()));
     let mut background = Vec::new();
     if let Some(telegram) = apps.telegram.clone() {
         background.push(tokio::spawn(notify_forever(telegram.clone())));
@@ -61,37 +62,59 @@ pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
     } else if args.telegram_polling {
         anyhow::bail!("--telegram-polling needs PROMO_TELEGRAM_TOKEN and PROMO_TELEGRAM_BOT");
     }
-    let served = axum::serve(listener, router(services, apps))
-        .with_graceful_shutdown(shutdown())
-        .await;
+    let limits = listener::Limits {
+        max_connections: args.max_connections,
+        header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+    };
+    listener::serve(
+        listener,
+        router(&services, &apps, store),
+        limits,
+        shutdown(),
+    )
+    .await;
     sweeper.abort();
     for task in background {
         task.abort();
     }
-    served.context("serving HTTP")?;
     println!("stopped");
     Ok(())
 }
 
-/// The routes, mounting the Lambda handlers.
-pub fn router(services: Arc<Services>, apps: Arc<Apps>) -> Router {
-    let api = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        // `any`: the handlers answer a wrong method themselves, in the API's JSON shape.
-        .route("/v1/campaigns/{campaign}/claims", any(issue))
-        .route("/v1/redemptions", any(redeem))
-        .with_state(services);
-    let apps_routes = Router::new()
-        .route(promo_telegram::WEBHOOK_ROUTE, any(telegram))
-        .route(promo_discord::INTERACTIONS_ROUTE, any(discord))
-        .route("/i/{token}", any(stats))
-        .route("/i/{token}/stats.json", any(stats))
-        .route("/seller/{token}", any(stats))
-        .route("/seller/{token}/stats.json", any(stats))
-        .route(promo_stats::OVERVIEW_ROUTE, any(stats))
-        .with_state(apps);
-    api.merge(apps_routes)
-        .fallback(|| async { from_lambda(ApiError::NotFound.to_response()) })
+/// The routes: every configured function's own router (a bot whose variables are unset is not
+/// mounted, so its route answers 404), `/healthz`, and the layers the Lambdas get
+/// ([`promo_api::app`]).
+pub fn router(services: &Services, apps: &Apps, store: Store) -> Router {
+    let mut router = Router::new()
+        .route(promo_api::routes::HEALTH, get(health).with_state(store))
+        .merge(services.issue.router())
+        .merge(services.redeem.router());
+    if let Some(telegram) = &apps.telegram {
+        router = router.merge(telegram.router());
+    }
+    if let Some(discord) = &apps.discord {
+        // A deferred reply: the follow-up edits it once the claim is done.
+        let follow_ups: FollowUps = Arc::new(|follow_up| {
+            tokio::spawn(follow_up);
+        });
+        router = router.merge(discord.router(follow_ups));
+    }
+    if let Some(stats) = &apps.stats {
+        router = router.merge(stats.router());
+    }
+    promo_api::app(router)
+}
+
+/// `GET /healthz`: 200 `ok` when the store answers, 503 otherwise.
+async fn health(State(store): State<Store>) -> (StatusCode, &'static str) {
+    match store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: the store did not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+    }
 }
 
 /// The handlers beyond the API, each present when configured.
@@ -161,43 +184,6 @@ impl Apps {
     }
 }
 
-async fn telegram(State(apps): State<Arc<Apps>>, req: Request<Body>) -> Response {
-    let Some(svc) = &apps.telegram else {
-        return from_lambda(ApiError::NotFound.to_response());
-    };
-    match to_lambda(req).await {
-        Ok(req) => from_lambda(svc.handle(req).await),
-        Err(refused) => refused,
-    }
-}
-
-async fn discord(State(apps): State<Arc<Apps>>, req: Request<Body>) -> Response {
-    let Some(svc) = &apps.discord else {
-        return from_lambda(ApiError::NotFound.to_response());
-    };
-    match to_lambda(req).await {
-        Ok(req) => {
-            let handled = svc.handle(req).await;
-            // A deferred reply: the follow-up edits it once the claim is done.
-            if let Some(follow_up) = handled.follow_up {
-                tokio::spawn(follow_up);
-            }
-            from_lambda(handled.response)
-        }
-        Err(refused) => refused,
-    }
-}
-
-async fn stats(State(apps): State<Arc<Apps>>, req: Request<Body>) -> Response {
-    let Some(svc) = &apps.stats else {
-        return from_lambda(ApiError::NotFound.to_response());
-    };
-    match to_lambda(req).await {
-        Ok(req) => from_lambda(svc.handle(req).await),
-        Err(refused) => refused,
-    }
-}
-
 /// How often the waitlist notifier runs.
 const NOTIFY_EVERY: Duration = Duration::from_secs(60);
 
@@ -210,20 +196,6 @@ async fn notify_forever(telegram: TelegramService) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "waitlist notifier failed; retrying next minute"),
         }
-    }
-}
-
-async fn issue(State(services): State<Arc<Services>>, req: Request<Body>) -> Response {
-    match to_lambda(req).await {
-        Ok(req) => from_lambda(services.issue.handle(req).await),
-        Err(refused) => refused,
-    }
-}
-
-async fn redeem(State(services): State<Arc<Services>>, req: Request<Body>) -> Response {
-    match to_lambda(req).await {
-        Ok(req) => from_lambda(services.redeem.handle(req).await),
-        Err(refused) => refused,
     }
 }
 
