@@ -284,4 +284,25 @@ mod tests {
         assert_eq!(c.release_at(3), Timestamp(1_000 + DAY_MS));
         assert_eq!(c.issuable_room(25), 10);
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn a_status_accepted_from_any_string_is_one_of_the_four(s in "\\PC{0,40}|.{0,40}") {
+            if let Ok(status) = CampaignStatus::parse(&s) {
+                prop_assert_eq!(status.as_str(), s.trim().to_ascii_lowercase());
+            }
+        }
+
+        #[test]
+        fn any_drip_position_has_a_release_time(seq in any::<u32>(), drip in any::<u32>(), start in any::<i64>()) {
+            let mut c = campaign();
+            c.starts_at = Timestamp(start);
+            c.caps.daily_drip = Some(drip);
+            prop_assert!(c.release_at(seq) >= c.starts_at);
+        }
+    }
 }

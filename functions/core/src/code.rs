@@ -13,12 +13,15 @@ use std::fmt;
 pub struct PromoCode(String);
 
 impl PromoCode {
-    /// Parses a code, accepting lower case and surrounding spaces.
+    /// Parses a code, accepting lower case and surrounding whitespace. Any string is safe to
+    /// pass; a refusal names at most the one character that is not allowed, never the code.
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        let s = raw.trim().to_ascii_uppercase();
+        let s = raw.trim();
+        // Checked before copying, so a huge input costs nothing.
         if s.len() < 4 || s.len() > 64 {
             return Err(ParseError::new("code", "must be 4 to 64 characters"));
         }
+        let s = s.to_ascii_uppercase();
         if let Some(c) = s
             .chars()
             .find(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-'))
@@ -37,6 +40,13 @@ impl PromoCode {
             return Err(ParseError::new("code", "has a misplaced '-'"));
         }
         Ok(Self(s))
+    }
+
+    /// A code built by this crate from characters and a shape that always parse (the
+    /// generator). Checked again in debug builds.
+    pub(crate) fn from_generated(s: String) -> Self {
+        debug_assert!(Self::parse(&s).is_ok(), "a generated code must parse");
+        Self(s)
     }
 
     /// The code's text. Hand it to the follower; never log it.
@@ -136,12 +146,16 @@ impl Lane {
         }
     }
 
-    /// Parses a stored lane key.
+    /// Parses a stored lane key, exactly as [`Lane::key`] writes it.
     pub fn from_key(key: &str) -> Result<Self, ParseError> {
         match key {
             "~open" => Ok(Self::Open),
             "~reserve" => Ok(Self::Reserve),
-            other => InfluencerId::parse(other).map(Self::Influencer),
+            other => match InfluencerId::parse(other) {
+                Ok(id) if id.as_str() == other => Ok(Self::Influencer(id)),
+                Ok(_) => Err(ParseError::new("lane", "is not written as stored")),
+                Err(e) => Err(e),
+            },
         }
     }
 }
@@ -189,6 +203,96 @@ mod tests {
             Lane::Influencer(InfluencerId::parse("alice").unwrap()),
         ] {
             assert_eq!(Lane::from_key(lane.key()).unwrap(), lane);
+        }
+    }
+
+    #[test]
+    fn a_refusal_never_echoes_the_code() {
+        for raw in [
+            "SECRET-CODE!",
+            "SECRETé-CODE",
+            "SECRET CODE",
+            "-SECRET-CODE",
+        ] {
+            let e = PromoCode::parse(raw).unwrap_err();
+            assert!(!e.to_string().contains("SECRET"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_lane_key_is_taken_only_as_written() {
+        assert!(Lane::from_key(" alice").is_err());
+        assert!(Lane::from_key("~OPEN").is_err());
+    }
+
+    use proptest::prelude::*;
+
+    fn valid_code() -> impl Strategy<Value = String> {
+        "[A-Z0-9]{1,8}(-[A-Z0-9]{1,8}){0,5}"
+            .prop_filter("4 to 64 characters", |s| (4..=64).contains(&s.len()))
+    }
+
+    fn is_code_form(s: &str) -> bool {
+        (4..=64).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_code_accepted_from_any_string_has_the_code_form(s in any::<String>()) {
+            if let Ok(c) = PromoCode::parse(&s) {
+                prop_assert!(is_code_form(c.expose()));
+                prop_assert_eq!(c.expose(), s.trim().to_ascii_uppercase());
+            }
+        }
+
+        #[test]
+        fn a_code_accepted_from_printable_text_has_the_code_form(s in "\\PC{0,200}") {
+            if let Ok(c) = PromoCode::parse(&s) {
+                prop_assert!(is_code_form(c.expose()));
+            }
+        }
+
+        #[test]
+        fn a_valid_code_survives_parse_display_parse(
+            code in valid_code(), lower in any::<bool>(), pad in "[ \t\r\n]{0,3}",
+        ) {
+            let raw = if lower { code.to_ascii_lowercase() } else { code.clone() };
+            let first = PromoCode::parse(&format!("{pad}{raw}{pad}")).expect("valid code");
+            prop_assert_eq!(first.expose(), code.as_str());
+            let again = PromoCode::parse(first.expose()).expect("shown code parses");
+            prop_assert_eq!(&again, &first);
+            let json = serde_json::to_string(&first).expect("serializes");
+            prop_assert_eq!(serde_json::from_str::<PromoCode>(&json).expect("reads back"), first);
+        }
+
+        #[test]
+        fn a_code_with_one_character_replaced_parses_only_to_the_code_form(
+            code in valid_code(), pos in any::<prop::sample::Index>(), ch in any::<char>(),
+        ) {
+            let mut chars: Vec<char> = code.chars().collect();
+            let len = chars.len();
+            if let Some(slot) = chars.get_mut(pos.index(len)) {
+                *slot = ch;
+            }
+            let s: String = chars.into_iter().collect();
+            match PromoCode::parse(&s) {
+                Ok(c) => prop_assert!(is_code_form(c.expose())),
+                Err(e) => prop_assert!(!e.reason.contains(&code)),
+            }
+        }
+
+        #[test]
+        fn a_stored_lane_key_from_any_string_reads_back_to_itself(s in "\\PC{0,40}") {
+            if let Ok(lane) = Lane::from_key(&s) {
+                prop_assert_eq!(lane.key(), s.as_str());
+            }
         }
     }
 }

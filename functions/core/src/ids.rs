@@ -27,7 +27,7 @@ fn parse_slug(field: &'static str, raw: &str, max: usize) -> Result<String, Pars
             "may contain only a-z, 0-9, '-' and '_'",
         ));
     }
-    if !s.as_bytes()[0].is_ascii_alphanumeric() {
+    if !s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric()) {
         return Err(ParseError::new(
             field,
             "must start with a letter or a digit",
@@ -147,30 +147,62 @@ impl fmt::Display for Platform {
     }
 }
 
-/// A user's id on a platform: 1..=64 printable ASCII characters without spaces or `#`.
-/// Discord and Telegram ids are digits only and are checked as such.
+/// The longest id a `web` follower may have.
+pub const MAX_WEB_USER_ID: usize = 64;
+
+/// A user's id on a platform, in the one spelling that platform's ids have, so that one person
+/// is one follower:
+///
+/// - **Discord** and **Telegram**: the user id as a decimal number without leading zeros, 1 to
+///   `u64::MAX` (`42`, never `042`, `+42`, ` 42`, `4.2e1` or `0`). Discord snowflakes and
+///   Telegram user ids are positive integers that fit in 64 bits.
+/// - **Web** (a shop's own ids): 1 to [`MAX_WEB_USER_ID`] bytes of printable ASCII (`!` to
+///   `~`), without spaces and without `#` (the separator inside table keys). Nothing is trimmed
+///   or case-folded: the shop must send each user's id the same way every time, because
+///   `User-1` and `user-1` are two followers. Control characters and non-ASCII are refused,
+///   since Unicode text can spell one visible id in several ways.
+///
+/// Deserializing a `PlatformUserId` alone cannot know its platform and so checks nothing:
+/// deserialize a [`Follower`], which checks the pair.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PlatformUserId(String);
 
 impl PlatformUserId {
-    /// Parses a user id for `platform`.
+    /// Parses a user id for `platform`. Anything but the canonical spelling described on
+    /// [`PlatformUserId`] is refused with a `follower id` error that does not echo the input.
     pub fn parse(platform: Platform, raw: &str) -> Result<Self, ParseError> {
-        let s = raw.trim();
-        if s.is_empty() || s.len() > 64 {
-            return Err(ParseError::new("follower id", "must be 1 to 64 characters"));
+        let bad = |why: &str| Err(ParseError::new("follower id", why));
+        match platform {
+            Platform::Discord | Platform::Telegram => {
+                let why = match platform {
+                    Platform::Telegram => {
+                        "a Telegram user id must be a positive decimal number without leading zeros"
+                    }
+                    _ => {
+                        "a Discord user id must be a positive decimal number without leading zeros"
+                    }
+                };
+                // Digits only (no sign, space or '+'), no leading zero (which also refuses 0),
+                // and within u64: then the text is exactly `n.to_string()` for one n.
+                let canonical = raw.bytes().all(|b| b.is_ascii_digit())
+                    && raw.bytes().next().is_some_and(|b| b != b'0')
+                    && raw.parse::<u64>().is_ok();
+                if !canonical {
+                    return bad(why);
+                }
+            }
+            Platform::Web => {
+                if raw.is_empty() || raw.len() > MAX_WEB_USER_ID {
+                    return bad("a web user id must be 1 to 64 characters");
+                }
+                if !raw.bytes().all(|b| b.is_ascii_graphic() && b != b'#') {
+                    return bad(
+                        "a web user id may contain only printable ASCII without spaces or '#'",
+                    );
+                }
+            }
         }
-        let ok = match platform {
-            Platform::Discord | Platform::Telegram => s.bytes().all(|b| b.is_ascii_digit()),
-            Platform::Web => s.bytes().all(|b| b.is_ascii_graphic() && b != b'#'),
-        };
-        if !ok {
-            let why = match platform {
-                Platform::Web => "may contain only printable ASCII without spaces or '#'",
-                _ => "must be the platform's numeric user id",
-            };
-            return Err(ParseError::new("follower id", why));
-        }
-        Ok(Self(s.to_owned()))
+        Ok(Self(raw.to_owned()))
     }
 
     /// The id as text.
@@ -180,7 +212,11 @@ impl PlatformUserId {
 }
 
 /// One follower: a platform identity. A follower holds at most one code per campaign.
+///
+/// Deserializing checks the id as [`Follower::parse`] does, so a follower read from anywhere
+/// is canonical.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "FollowerRepr", into = "FollowerRepr")]
 pub struct Follower {
     /// The platform the follower claims through.
     pub platform: Platform,
@@ -188,8 +224,36 @@ pub struct Follower {
     pub user_id: PlatformUserId,
 }
 
+/// The serialized form of a [`Follower`]: the same fields, the id not yet checked.
+#[derive(Serialize, Deserialize)]
+struct FollowerRepr {
+    platform: Platform,
+    user_id: String,
+}
+
+impl TryFrom<FollowerRepr> for Follower {
+    type Error = ParseError;
+    fn try_from(r: FollowerRepr) -> Result<Self, ParseError> {
+        let user_id = PlatformUserId::parse(r.platform, &r.user_id)?;
+        Ok(Self {
+            platform: r.platform,
+            user_id,
+        })
+    }
+}
+
+impl From<Follower> for FollowerRepr {
+    fn from(f: Follower) -> Self {
+        Self {
+            platform: f.platform,
+            user_id: f.user_id.0,
+        }
+    }
+}
+
 impl Follower {
-    /// Parses a follower from a platform name and a user id.
+    /// Parses a follower from a platform name (`discord`, `telegram` or `web`, any case) and a
+    /// user id in its platform's canonical spelling (see [`PlatformUserId`]).
     pub fn parse(platform: &str, user_id: &str) -> Result<Self, ParseError> {
         let platform = Platform::parse(platform)?;
         let user_id = PlatformUserId::parse(platform, user_id)?;
@@ -228,6 +292,153 @@ mod tests {
         assert!(Follower::parse("web", "user#1").is_err());
         assert!(Follower::parse("web", "user-1@shop").is_ok());
         assert!(Follower::parse("icq", "1").is_err());
+    }
+
+    #[test]
+    fn a_chat_user_id_has_one_spelling() {
+        for platform in ["telegram", "discord"] {
+            assert_eq!(
+                Follower::parse(platform, "42").unwrap().user_id.as_str(),
+                "42"
+            );
+            assert!(Follower::parse(platform, "18446744073709551615").is_ok());
+            for other in [
+                "042",
+                "0",
+                "00",
+                "+42",
+                "-42",
+                " 42",
+                "42 ",
+                "4 2",
+                "42\n",
+                "",
+                "4.2e1",
+                "0x2a",
+                "١٢",
+                "４２",
+                "18446744073709551616",
+                "99999999999999999999999",
+            ] {
+                let e = Follower::parse(platform, other).unwrap_err();
+                assert_eq!(e.field, "follower id", "{other:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_web_user_id_is_taken_exactly_as_sent() {
+        assert_eq!(
+            Follower::parse("web", "User-1").unwrap().user_id.as_str(),
+            "User-1"
+        );
+        assert_ne!(
+            Follower::parse("web", "User-1").unwrap(),
+            Follower::parse("web", "user-1").unwrap()
+        );
+        for bad in [
+            "",
+            " u",
+            "u ",
+            "a b",
+            "a\tb",
+            "a\u{0}",
+            "é",
+            "a#b",
+            &"u".repeat(65),
+        ] {
+            assert!(Follower::parse("web", bad).is_err(), "{bad:?}");
+        }
+        assert!(Follower::parse("web", &"u".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn a_follower_read_back_is_checked_like_a_parsed_one() {
+        let f = Follower::parse("telegram", "42").unwrap();
+        let json = serde_json::to_string(&f).unwrap();
+        assert_eq!(json, r#"{"platform":"telegram","user_id":"42"}"#);
+        assert_eq!(serde_json::from_str::<Follower>(&json).unwrap(), f);
+        assert!(
+            serde_json::from_str::<Follower>(r#"{"platform":"telegram","user_id":"042"}"#).is_err()
+        );
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_positive_u64_formats_and_parses_back_to_itself(n in 1u64.., discord in any::<bool>()) {
+            let platform = if discord { "discord" } else { "telegram" };
+            let f = Follower::parse(platform, &n.to_string()).expect("canonical id");
+            prop_assert_eq!(f.user_id.as_str().parse::<u64>(), Ok(n));
+            prop_assert_eq!(f.user_id.as_str(), n.to_string());
+        }
+
+        #[test]
+        fn a_chat_id_with_a_leading_zero_or_a_non_digit_is_refused(
+            digits in "[0-9]{0,19}", junk in "\\PC", at_end in any::<bool>(), discord in any::<bool>(),
+        ) {
+            let platform = if discord { "discord" } else { "telegram" };
+            let zero_led = format!("0{digits}");
+            prop_assert!(Follower::parse(platform, &zero_led).is_err());
+            prop_assume!(!junk.bytes().all(|b| b.is_ascii_digit()));
+            let s = if at_end { format!("1{digits}{junk}") } else { format!("{junk}1{digits}") };
+            prop_assert!(Follower::parse(platform, &s).is_err());
+        }
+
+        #[test]
+        fn a_chat_id_accepted_from_any_string_is_a_canonical_u64(s in any::<String>(), discord in any::<bool>()) {
+            let platform = if discord { "discord" } else { "telegram" };
+            if let Ok(f) = Follower::parse(platform, &s) {
+                let n: u64 = s.parse().expect("digits");
+                prop_assert!(n > 0);
+                prop_assert_eq!(n.to_string(), f.user_id.as_str());
+                prop_assert_eq!(f.user_id.as_str(), s.as_str());
+            }
+        }
+
+        #[test]
+        fn a_web_id_accepted_from_any_string_is_bounded_printable_ascii(s in "\\PC{0,80}|.{0,80}") {
+            if let Ok(f) = Follower::parse("web", &s) {
+                prop_assert_eq!(f.user_id.as_str(), s.as_str());
+                prop_assert!((1..=MAX_WEB_USER_ID).contains(&s.len()));
+                prop_assert!(s.bytes().all(|b| b.is_ascii_graphic() && b != b'#'));
+            }
+        }
+
+        #[test]
+        fn a_follower_survives_serde_and_a_forged_one_does_not(s in any::<String>(), p in 0..3usize) {
+            let platform = ["discord", "telegram", "web"][p];
+            let json = serde_json::json!({ "platform": platform, "user_id": s });
+            let read = serde_json::from_value::<Follower>(json);
+            prop_assert_eq!(read.ok(), Follower::parse(platform, &s).ok());
+        }
+
+        #[test]
+        fn a_slug_accepted_from_any_string_is_a_slug_and_parses_to_itself(s in any::<String>()) {
+            let accepted = [
+                CampaignId::parse(&s).map(|c| c.to_string()),
+                InfluencerId::parse(&s).map(|i| i.to_string()),
+            ];
+            for id in accepted.into_iter().flatten() {
+                prop_assert!((1..=24).contains(&id.len()));
+                prop_assert!(id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'));
+                prop_assert!(id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric()));
+                prop_assert_eq!(CampaignId::parse(&id).map(|c| c.to_string()), Ok(id.clone()));
+                prop_assert_eq!(id.as_str(), s.trim());
+            }
+        }
+
+        #[test]
+        fn other_id_parsers_take_any_string_without_panicking(s in "\\PC{0,200}") {
+            let _ = Platform::parse(&s);
+            if let Ok(r) = OrderRef::parse(&s) {
+                prop_assert!((1..=128).contains(&r.as_str().len()));
+                prop_assert!(r.as_str().bytes().all(|b| b.is_ascii_graphic() || b == b' '));
+            }
+        }
     }
 }
 

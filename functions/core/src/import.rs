@@ -1,7 +1,8 @@
 //! Parsing code files: the Amazon claim-code download (a text file, one code a line) and CSV with
-//! a code column. Every line is judged; nothing is dropped silently.
+//! a code column, in UTF-8 or UTF-16. Every line is judged; nothing is dropped silently.
 
 use crate::code::PromoCode;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The shape of a code file.
@@ -66,7 +67,8 @@ pub struct ParsedFile {
     pub bad_lines: Vec<BadLine>,
     /// Header lines skipped before the first code.
     pub header_lines: usize,
-    /// Blank lines skipped.
+    /// Blank lines skipped (in a CSV, rows of only whitespace: the reader passes over empty
+    /// lines without counting them).
     pub blank_lines: usize,
 }
 
@@ -84,12 +86,68 @@ pub enum FileError {
     Csv(String),
 }
 
-/// Parses a code file of the given format.
+/// The text encoding a code file was read in, told apart by its byte-order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Utf8,
+    Utf16,
+}
+
+impl Encoding {
+    fn invalid(self) -> LineProblem {
+        LineProblem::Invalid(
+            match self {
+                Self::Utf8 => "not valid UTF-8",
+                Self::Utf16 => "not valid UTF-16",
+            }
+            .into(),
+        )
+    }
+}
+
+/// Byte that never occurs in UTF-8: stands in for an undecodable UTF-16 unit, so the line
+/// that held it is reported rather than silently repaired.
+const NOT_UTF8: u8 = 0xFF;
+
+/// The file as UTF-8 bytes (one line per line of the original), and the encoding it came in.
+/// UTF-16 (little or big endian) is recognised by its byte-order mark, which is how Windows
+/// tools ("Unicode" in Notepad, "Unicode Text" in Excel) write it.
+fn decode(bytes: &[u8]) -> (Cow<'_, [u8]>, Encoding) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return (Cow::Borrowed(rest), Encoding::Utf8);
+    }
+    let unit: fn([u8; 2]) -> u16 = if bytes.starts_with(b"\xFF\xFE") {
+        u16::from_le_bytes
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        u16::from_be_bytes
+    } else {
+        return (Cow::Borrowed(bytes), Encoding::Utf8);
+    };
+    let body = bytes.get(2..).unwrap_or_default();
+    let (pairs, odd_byte) = body.as_chunks::<2>();
+    let units = pairs.iter().map(|&pair| unit(pair));
+    let mut out = Vec::with_capacity(body.len());
+    let mut buf = [0u8; 4];
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+            Err(_) => out.push(NOT_UTF8),
+        }
+    }
+    if !odd_byte.is_empty() {
+        out.push(NOT_UTF8);
+    }
+    (Cow::Owned(out), Encoding::Utf16)
+}
+
+/// Parses a code file of the given format: UTF-8 (with or without a byte-order mark) or
+/// UTF-16 with its byte-order mark, as text or CSV. Any bytes are safe to pass: every line ends
+/// up as a code, a bad line, a header or a blank line, and a reason never echoes the line.
 pub fn parse_code_file(bytes: &[u8], format: FileFormat) -> Result<ParsedFile, FileError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let (bytes, encoding) = decode(bytes);
     let parsed = match format {
-        FileFormat::Text => parse_text(bytes),
-        FileFormat::Csv => parse_csv(bytes)?,
+        FileFormat::Text => parse_text(&bytes, encoding),
+        FileFormat::Csv => parse_csv(&bytes, encoding)?,
     };
     if parsed.codes.is_empty() && parsed.bad_lines.is_empty() {
         return Err(FileError::Empty);
@@ -97,12 +155,12 @@ pub fn parse_code_file(bytes: &[u8], format: FileFormat) -> Result<ParsedFile, F
     Ok(parsed)
 }
 
-fn parse_text(bytes: &[u8]) -> ParsedFile {
+fn parse_text(bytes: &[u8], encoding: Encoding) -> ParsedFile {
     let mut out = Collector::default();
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
         let line = i + 1;
         let Ok(text) = std::str::from_utf8(raw) else {
-            out.bad(line, LineProblem::Invalid("not valid UTF-8".into()));
+            out.bad(line, encoding.invalid());
             continue;
         };
         let text = text.trim_end_matches('\r').trim();
@@ -145,7 +203,56 @@ const CODE_COLUMNS: &[&str] = &[
     "coupon",
 ];
 
-fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
+/// Turns byte offsets into 1-based line numbers as an editor shows them (`\n`, `\r\n` and a
+/// lone `\r` each end a line), for offsets that only grow.
+///
+/// The csv crate's own `Position::line` skips blank lines and counts `\r\n` as two breaks,
+/// and its `Position::byte` points at the line breaks before a record; so the record's first
+/// byte is found here (a record never starts with a line break: that would be a blank line
+/// skipped) and counted from the file itself.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte at or after `from` that is not a line break.
+    fn line_of_record_at(&mut self, from: usize) -> usize {
+        let start = self
+            .bytes
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, b)| **b != b'\r' && **b != b'\n')
+            .map_or(self.bytes.len(), |(i, _)| i);
+        let mut prev_cr = self
+            .offset
+            .checked_sub(1)
+            .and_then(|i| self.bytes.get(i))
+            .is_some_and(|b| *b == b'\r');
+        for b in self.bytes.get(self.offset..start).unwrap_or_default() {
+            match b {
+                b'\n' if prev_cr => {}
+                b'\n' | b'\r' => self.line += 1,
+                _ => {}
+            }
+            prev_cr = *b == b'\r';
+        }
+        self.offset = self.offset.max(start);
+        self.line
+    }
+}
+
+fn parse_csv(bytes: &[u8], encoding: Encoding) -> Result<ParsedFile, FileError> {
     let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let delimiter = if first_line.iter().filter(|b| **b == b';').count()
         > first_line.iter().filter(|b| **b == b',').count()
@@ -161,7 +268,7 @@ fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
         .from_reader(bytes);
     let headers = reader
         .byte_headers()
-        .map_err(|e| FileError::Csv(e.to_string()))?
+        .map_err(|e| FileError::Csv(csv_reason(&e).into()))?
         .clone();
     let column = headers
         .iter()
@@ -172,22 +279,22 @@ fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
         .ok_or(FileError::NoCodeColumn)?;
     let mut out = Collector::default();
     out.file.header_lines = 1;
+    let mut lines = LineCounter::new(bytes);
     let mut record = csv::ByteRecord::new();
     loop {
-        let line = reader.position().line() as usize;
+        let before = reader.position().byte() as usize;
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(line, |p| p.line() as usize);
-                out.bad(
-                    line,
-                    LineProblem::Invalid(format!("unreadable CSV row: {}", csv_reason(&e))),
-                );
+                let at = e.position().map_or(before, |p| p.byte() as usize);
+                let why = format!("unreadable CSV row: {}", csv_reason(&e));
+                out.bad(lines.line_of_record_at(at), LineProblem::Invalid(why));
                 continue;
             }
         }
-        let line = record.position().map_or(line, |p| p.line() as usize);
+        let at = record.position().map_or(before, |p| p.byte() as usize);
+        let line = lines.line_of_record_at(at);
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             out.file.blank_lines += 1;
             continue;
@@ -200,7 +307,7 @@ fn parse_csv(bytes: &[u8]) -> Result<ParsedFile, FileError> {
             continue;
         };
         match std::str::from_utf8(field) {
-            Err(_) => out.bad(line, LineProblem::Invalid("not valid UTF-8".into())),
+            Err(_) => out.bad(line, encoding.invalid()),
             Ok(text) => match PromoCode::parse(text) {
                 Ok(code) => out.code(line, code),
                 Err(e) => out.bad(line, LineProblem::Invalid(e.reason)),
@@ -311,5 +418,203 @@ mod tests {
             parse_code_file(b"\r\n\n", FileFormat::Text).unwrap_err(),
             FileError::Empty
         );
+    }
+
+    #[test]
+    fn csv_lines_are_numbered_as_the_file_is_with_crlf_blanks_and_quoted_line_breaks() {
+        let file =
+            b"note,code\r\nx,AAAA-1111\r\n\r\n\"two\r\nlines\",bad!\r\n\n\ny,BBBB-2222\rz,CCCC-3333\r\n";
+        let parsed = parse_code_file(file, FileFormat::Csv).unwrap();
+        let codes: Vec<usize> = parsed.codes.iter().map(|(l, _)| *l).collect();
+        assert_eq!(codes, vec![2, 8, 9]);
+        assert_eq!(
+            parsed.bad_lines.iter().map(|b| b.line).collect::<Vec<_>>(),
+            vec![4]
+        );
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for unit in text.encode_utf16() {
+            out.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_files_with_a_byte_order_mark_are_read_in_either_byte_order() {
+        for big_endian in [false, true] {
+            let file = utf16("Claim Code\r\nabcd-1234\r\nWXYZ-9999\r\n", big_endian);
+            let parsed = parse_code_file(&file, FileFormat::Text).unwrap();
+            assert_eq!(parsed.codes.len(), 2);
+            assert_eq!(parsed.header_lines, 1);
+            let csv = utf16("code;n\nabcd-1234;1\n", big_endian);
+            assert_eq!(
+                parse_code_file(&csv, FileFormat::Csv).unwrap().codes.len(),
+                1
+            );
+        }
+    }
+
+    #[test]
+    fn an_undecodable_utf16_line_is_reported_by_number() {
+        let mut file = utf16("ABCD-1234\nEFGH-5678\n", false);
+        // A lone high surrogate inside line 2, then an odd trailing byte on line 3.
+        file.splice(24..24, [0x00, 0xD8]);
+        file.push(0x41);
+        let parsed = parse_code_file(&file, FileFormat::Text).unwrap();
+        assert_eq!(parsed.codes.len(), 1);
+        let bad: Vec<_> = parsed
+            .bad_lines
+            .iter()
+            .map(|b| (b.line, b.problem.to_string()))
+            .collect();
+        assert_eq!(
+            bad,
+            vec![
+                (2, "not valid UTF-16".to_owned()),
+                (3, "not valid UTF-16".to_owned())
+            ]
+        );
+    }
+
+    use proptest::prelude::*;
+
+    fn valid_code() -> impl Strategy<Value = String> {
+        "[A-Z0-9]{4,8}(-[A-Z0-9]{4,8}){0,3}"
+    }
+
+    /// What any parse must guarantee: only valid, distinct codes, at lines the file has.
+    fn check_parsed(bytes: &[u8], format: FileFormat) -> Result<Option<ParsedFile>, TestCaseError> {
+        let Ok(parsed) = parse_code_file(bytes, format) else {
+            return Ok(None);
+        };
+        let lines = bytes.iter().filter(|b| **b == b'\n').count() + 1;
+        let mut seen = std::collections::HashSet::new();
+        for (line, code) in &parsed.codes {
+            prop_assert!((1..=lines).contains(line));
+            prop_assert_eq!(PromoCode::parse(code.expose()), Ok(code.clone()));
+            prop_assert!(seen.insert(code.clone()), "a code is kept once");
+        }
+        prop_assert!(parsed.codes.windows(2).all(|w| w[0].0 <= w[1].0));
+        prop_assert!(
+            parsed
+                .bad_lines
+                .iter()
+                .all(|b| (1..=lines).contains(&b.line))
+        );
+        Ok(Some(parsed))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_as_a_text_file_account_for_every_line(
+            bytes in proptest::collection::vec(any::<u8>(), 0..4096),
+        ) {
+            if let Some(p) = check_parsed(&bytes, FileFormat::Text)? {
+                let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+                let lines = body.split(|b| *b == b'\n').count();
+                let judged = p.codes.len() + p.bad_lines.len() + p.header_lines + p.blank_lines;
+                prop_assert_eq!(judged, lines, "every line is a code, a bad line, a header or blank");
+            }
+        }
+
+        #[test]
+        fn any_bytes_as_a_csv_file_give_only_valid_codes(
+            bytes in proptest::collection::vec(any::<u8>(), 0..4096),
+        ) {
+            check_parsed(&bytes, FileFormat::Csv)?;
+        }
+
+        #[test]
+        fn any_bytes_behind_a_utf16_mark_give_only_valid_codes(
+            bytes in proptest::collection::vec(any::<u8>(), 0..4096), big_endian in any::<bool>(),
+        ) {
+            let mut file = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+            file.extend(bytes);
+            parse_code_file(&file, FileFormat::Text).ok();
+            parse_code_file(&file, FileFormat::Csv).ok();
+        }
+
+        #[test]
+        fn any_unicode_lines_give_only_valid_codes(
+            lines in proptest::collection::vec(prop_oneof![valid_code(), "\\PC{0,40}", any::<String>()], 0..40),
+            crlf in any::<bool>(),
+        ) {
+            let text = lines.join(if crlf { "\r\n" } else { "\n" });
+            check_parsed(text.as_bytes(), FileFormat::Text)?;
+            check_parsed(format!("code,note\n{text}").as_bytes(), FileFormat::Csv)?;
+        }
+
+        #[test]
+        fn written_codes_read_back_in_order_at_their_lines_in_every_encoding(
+            codes in proptest::collection::btree_set(valid_code(), 1..30),
+            blank_every in 2usize..6,
+            crlf in any::<bool>(),
+            encoding in 0..3u8,
+            csv in any::<bool>(),
+        ) {
+            let codes: Vec<String> = codes.into_iter().collect();
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut text = String::new();
+            let mut want = Vec::new();
+            let mut line = 1;
+            if csv {
+                text.push_str("note;Claim Code");
+                text.push_str(nl);
+                line += 1;
+            }
+            for (i, code) in codes.iter().enumerate() {
+                if i % blank_every == 1 {
+                    text.push_str(nl);
+                    line += 1;
+                }
+                if csv {
+                    text.push_str(&format!("\"n;{i}\";{}", code.to_ascii_lowercase()));
+                } else {
+                    text.push_str(code);
+                }
+                text.push_str(nl);
+                want.push((line, code.clone()));
+                line += 1;
+            }
+            let bytes = match encoding {
+                0 => text.into_bytes(),
+                1 => utf16(&text, false),
+                _ => utf16(&text, true),
+            };
+            let format = if csv { FileFormat::Csv } else { FileFormat::Text };
+            let parsed = parse_code_file(&bytes, format).expect("parses");
+            prop_assert!(parsed.bad_lines.is_empty(), "{:?}", parsed.bad_lines);
+            let got: Vec<(usize, String)> =
+                parsed.codes.iter().map(|(l, c)| (*l, c.expose().to_owned())).collect();
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn a_hostile_line_after_the_first_code_is_never_dropped(
+            code in valid_code(), hostile in "\\PC{1,40}", nl in prop_oneof![Just("\n"), Just("\r\n")],
+        ) {
+            let file = format!("{code}{nl}{hostile}{nl}");
+            let parsed = parse_code_file(file.as_bytes(), FileFormat::Text).expect("parses");
+            let on_line_2 = parsed.codes.iter().any(|(l, _)| *l == 2)
+                || parsed.bad_lines.iter().any(|b| b.line == 2)
+                || (hostile.trim().is_empty() && parsed.blank_lines == 2);
+            prop_assert!(on_line_2, "line 2 was judged");
+            for b in &parsed.bad_lines {
+                // Reasons are fixed texts naming at most one character: never the line itself.
+                prop_assert!(hostile.trim().len() < 8 || !b.problem.to_string().contains(hostile.trim()));
+            }
+        }
     }
 }

@@ -39,12 +39,31 @@ pub struct LinkTarget {
 /// The secret that signs and verifies links. Keep it with the other secrets; rotating it
 /// invalidates every link printed before.
 #[derive(Clone)]
-pub struct LinkKey(Vec<u8>);
+pub struct LinkKey(Hmac<Sha256>);
 
 impl std::fmt::Debug for LinkKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("LinkKey(..)")
     }
+}
+
+/// The shortest payload: both lengths, a one-character campaign, no influencer, the signature.
+const MIN_PAYLOAD: usize = 2 + 1 + SIG_CHARS;
+
+/// The length a base64url character stands for in a payload header.
+fn length_of(b: u8) -> Option<usize> {
+    ALPHABET.iter().position(|&a| a == b)
+}
+
+/// The base64url character that stands for `n` in a payload header. Ids are at most 24
+/// characters, so `n` is always in range; were it not, the fallback only yields a payload that
+/// fails to verify, never a panic.
+fn length_char(n: usize) -> char {
+    char::from(ALPHABET.get(n).copied().unwrap_or(b'~'))
+}
+
+fn in_alphabet(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
 impl LinkKey {
@@ -56,14 +75,16 @@ impl LinkKey {
                 "must be at least 16 bytes long",
             ));
         }
-        Ok(Self(secret.to_vec()))
+        // HMAC accepts keys of any length; keying once here leaves no failure for later.
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
+            .map_err(|_| ParseError::new("link secret", "is not usable as an HMAC key"))?;
+        Ok(Self(mac))
     }
 
     /// An HMAC-SHA256 keyed with this key, with `domain` already fed in, so that a signature
     /// made for one purpose never verifies for another.
     pub(crate) fn keyed(&self, domain: &[u8]) -> Hmac<Sha256> {
-        let mut mac =
-            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = self.0.clone();
         mac.update(domain);
         mac
     }
@@ -81,41 +102,59 @@ impl LinkKey {
         let c = campaign.as_str();
         let i = influencer.map_or("", |i| i.as_str());
         let tag = self.mac(campaign, influencer).finalize().into_bytes();
+        let sig: Vec<u8> = tag.iter().take(SIG_BYTES).copied().collect();
         let mut out = String::with_capacity(MAX_PAYLOAD);
-        out.push(ALPHABET[c.len()] as char);
-        out.push(ALPHABET[i.len()] as char);
+        out.push(length_char(c.len()));
+        out.push(length_char(i.len()));
         out.push_str(c);
         out.push_str(i);
-        out.push_str(&URL_SAFE_NO_PAD.encode(&tag[..SIG_BYTES]));
+        out.push_str(&URL_SAFE_NO_PAD.encode(sig));
         out
     }
 
     /// Checks a payload and says what it names. Malformed, tampered and foreign payloads are
-    /// all refused with a reason that never echoes the payload.
+    /// all refused with a reason that never echoes the payload. Any string is safe to pass,
+    /// whatever its length or characters.
     pub fn verify(&self, payload: &str) -> Result<LinkTarget, ParseError> {
         let bad = |reason: &str| ParseError::new("link", reason);
-        let bytes = payload.as_bytes();
-        if bytes.len() > MAX_PAYLOAD || bytes.len() < 2 + 1 + SIG_CHARS {
+        let malformed = || bad("is malformed");
+        if payload.len() > MAX_PAYLOAD || payload.len() < MIN_PAYLOAD {
             return Err(bad("has the wrong length"));
         }
-        let len_of = |b: u8| ALPHABET.iter().position(|&a| a == b);
-        let (Some(cl), Some(il)) = (len_of(bytes[0]), len_of(bytes[1])) else {
-            return Err(bad("is malformed"));
-        };
-        if 2 + cl + il + SIG_CHARS != bytes.len() {
-            return Err(bad("is malformed"));
+        // Refusing every byte outside the payload alphabet first makes byte positions character
+        // positions, so no split below can cut a multi-byte character.
+        if !payload.bytes().all(in_alphabet) {
+            return Err(bad("may contain only A-Z, a-z, 0-9, '-' and '_'"));
         }
-        let c = &payload[2..2 + cl];
-        let i = &payload[2 + cl..2 + cl + il];
-        let campaign = CampaignId::parse(c).map_err(|_| bad("is malformed"))?;
+        let [cl, il, rest @ ..] = payload.as_bytes() else {
+            return Err(bad("has the wrong length"));
+        };
+        let (Some(cl), Some(il)) = (length_of(*cl), length_of(*il)) else {
+            return Err(malformed());
+        };
+        // cl and il are below 64, so this sum cannot overflow.
+        if cl + il + SIG_CHARS != rest.len() {
+            return Err(malformed());
+        }
+        let (c, rest) = rest.split_at_checked(cl).ok_or_else(malformed)?;
+        let (i, sig) = rest.split_at_checked(il).ok_or_else(malformed)?;
+        let c = std::str::from_utf8(c).map_err(|_| malformed())?;
+        let i = std::str::from_utf8(i).map_err(|_| malformed())?;
+        let campaign = CampaignId::parse(c).map_err(|_| malformed())?;
         let influencer = if il == 0 {
             None
         } else {
-            Some(InfluencerId::parse(i).map_err(|_| bad("is malformed"))?)
+            Some(InfluencerId::parse(i).map_err(|_| malformed())?)
         };
-        let tag = URL_SAFE_NO_PAD
-            .decode(&payload[2 + cl + il..])
-            .map_err(|_| bad("is malformed"))?;
+        // A payload names its ids exactly as signed: one target, one spelling.
+        if campaign.as_str() != c || influencer.as_ref().is_some_and(|id| id.as_str() != i) {
+            return Err(malformed());
+        }
+        let tag = URL_SAFE_NO_PAD.decode(sig).map_err(|_| malformed())?;
+        // verify_truncated_left accepts any prefix, even an empty one: insist on the full length.
+        if tag.len() != SIG_BYTES {
+            return Err(malformed());
+        }
         self.mac(&campaign, influencer.as_ref())
             .verify_truncated_left(&tag)
             .map_err(|_| bad("has a signature that does not match"))?;
@@ -189,18 +228,118 @@ mod tests {
         assert!(LinkKey::new(b"short").is_err());
     }
 
-    proptest::proptest! {
+    #[test]
+    fn a_multibyte_character_where_an_id_ends_is_refused_not_a_panic() {
+        // The payload of issue 12: its lengths say the campaign ends inside the 'é'.
+        for payload in [
+            "BAéabcdefghijk",
+            "BBaéabcdefghijkl",
+            "CA€abcdefghijk",
+            "BA🦀abcdefghij",
+        ] {
+            let e = key().verify(payload).unwrap_err();
+            assert_eq!(e.field, "link");
+            assert!(!e.reason.contains(payload));
+        }
+    }
+
+    #[test]
+    fn a_payload_padded_with_spaces_does_not_verify_as_the_unpadded_one() {
+        let c = CampaignId::parse("sal").expect("id");
+        let p = key().sign(&c, None);
+        // Same campaign under a trimmed-away space: one target must have one spelling.
+        let sig = p.get(5..).expect("ascii");
+        let padded = format!("EAsal {sig}");
+        assert!(key().verify(&padded).is_err());
+    }
+
+    use proptest::prelude::*;
+
+    fn campaign_id() -> impl Strategy<Value = CampaignId> {
+        "[a-z0-9][a-z0-9_-]{0,23}".prop_map(|s| CampaignId::parse(&s).expect("valid id"))
+    }
+
+    fn influencer_id() -> impl Strategy<Value = Option<InfluencerId>> {
+        proptest::option::of(
+            "[a-z0-9][a-z0-9_-]{0,23}".prop_map(|s| InfluencerId::parse(&s).expect("valid id")),
+        )
+    }
+
+    /// Any character, weighted towards the ones that broke byte slicing.
+    fn any_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            any::<char>(),
+            proptest::sample::select(vec![
+                'é', '€', '🦀', '\u{0}', ' ', '\u{200b}', 'A', '_', '.'
+            ]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
         #[test]
-        fn any_one_changed_character_is_refused(pos in 0usize..40, ch in 0usize..64) {
-            let c = CampaignId::parse("spring-sale").expect("id");
-            let p = key().sign(&c, Some(&InfluencerId::parse("alice").expect("id")));
-            let mut bytes = p.clone().into_bytes();
-            let pos = pos % bytes.len();
-            let new = ALPHABET[ch];
-            proptest::prop_assume!(bytes[pos] != new);
-            bytes[pos] = new;
-            let s = String::from_utf8(bytes).expect("ascii");
-            proptest::prop_assert!(key().verify(&s).is_err());
+        fn any_string_is_refused_or_is_exactly_a_signed_payload(s in any::<String>()) {
+            if let Ok(t) = key().verify(&s) {
+                prop_assert_eq!(key().sign(&t.campaign, t.influencer.as_ref()), s);
+            }
+        }
+
+        #[test]
+        fn any_printable_string_is_refused_or_is_exactly_a_signed_payload(s in "\\PC{0,200}") {
+            if let Ok(t) = key().verify(&s) {
+                prop_assert_eq!(key().sign(&t.campaign, t.influencer.as_ref()), s);
+            }
+        }
+
+        #[test]
+        fn sign_then_verify_gives_back_the_same_target(c in campaign_id(), i in influencer_id()) {
+            let p = key().sign(&c, i.as_ref());
+            prop_assert!(p.len() <= MAX_PAYLOAD);
+            prop_assert!(p.bytes().all(in_alphabet));
+            let t = key().verify(&p).expect("a signed payload verifies");
+            prop_assert_eq!(t, LinkTarget { campaign: c, influencer: i });
+        }
+
+        #[test]
+        fn one_character_replaced_by_any_character_is_refused(
+            c in campaign_id(), i in influencer_id(), pos in any::<prop::sample::Index>(), ch in any_char(),
+        ) {
+            let p = key().sign(&c, i.as_ref());
+            let mut chars: Vec<char> = p.chars().collect();
+            let slot = chars.get_mut(pos.index(p.len())).expect("index in range");
+            prop_assume!(*slot != ch);
+            *slot = ch;
+            let forged: String = chars.into_iter().collect();
+            prop_assert!(key().verify(&forged).is_err());
+        }
+
+        #[test]
+        fn a_character_inserted_anywhere_is_refused(
+            c in campaign_id(), i in influencer_id(), pos in any::<prop::sample::Index>(), ch in any_char(),
+        ) {
+            let p = key().sign(&c, i.as_ref());
+            let mut chars: Vec<char> = p.chars().collect();
+            chars.insert(pos.index(chars.len() + 1), ch);
+            let forged: String = chars.into_iter().collect();
+            prop_assert!(key().verify(&forged).is_err());
+        }
+
+        #[test]
+        fn a_truncated_or_extended_payload_is_refused(
+            c in campaign_id(), i in influencer_id(), cut in any::<prop::sample::Index>(), tail in "\\PC{1,20}",
+        ) {
+            let p = key().sign(&c, i.as_ref());
+            let short: String = p.chars().take(cut.index(p.len())).collect();
+            prop_assert!(key().verify(&short).is_err());
+            let longer = format!("{p}{tail}");
+            prop_assert!(key().verify(&longer).is_err());
+        }
+
+        #[test]
+        fn a_payload_signed_with_another_key_is_refused(c in campaign_id(), i in influencer_id()) {
+            let other = LinkKey::new(b"another-secret-key-here").expect("key");
+            prop_assert!(key().verify(&other.sign(&c, i.as_ref())).is_err());
         }
     }
 }

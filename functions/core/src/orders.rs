@@ -2,6 +2,8 @@
 //! tab-separated file with one row per order item. It never carries the claim code, only the
 //! promotions applied, in the `promotion-ids` column. Each influencer with its own promotion
 //! (its own claim-code group) is credited with the orders that carry that promotion's id.
+//!
+//! The report is not quoted: each line is one row, and line numbers are the file's own.
 
 use crate::error::ParseError;
 
@@ -42,25 +44,158 @@ pub struct OrdersReport {
     pub cancelled: usize,
     /// Rows that could not be read.
     pub bad: Vec<BadOrderLine>,
+    /// Rows with nothing but whitespace.
+    pub blank_rows: usize,
 }
+
+/// The longest `amazon-order-id` taken (Amazon's are 19 characters: `123-1234567-1234567`).
+pub const MAX_ORDER_ID: usize = 64;
+/// The longest promotion id taken. Amazon's tracking ids and promotion names are far shorter;
+/// the bound keeps every id well inside a table key.
+pub const MAX_PROMOTION_ID: usize = 200;
+/// The longest `purchase-date` taken.
+pub const MAX_PURCHASE_DATE: usize = 64;
+/// The longest `asin` taken (ASINs are 10 characters).
+pub const MAX_ASIN: usize = 32;
 
 fn column(headers: &[String], name: &str) -> Option<usize> {
     headers.iter().position(|h| h == name)
 }
 
+/// One row's fields, read as text only where they are used: other columns (product names in a
+/// local encoding, say) never make a row bad.
+struct Row<'a> {
+    fields: Vec<&'a [u8]>,
+}
+
+impl<'a> Row<'a> {
+    /// Splits one line (without its `\n`) at tabs. The report is not quoted, so a line is a row.
+    fn split(line: &'a [u8]) -> Self {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        Self {
+            fields: line.split(|b| *b == b'\t').collect(),
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        self.fields
+            .iter()
+            .all(|f| f.iter().all(u8::is_ascii_whitespace))
+    }
+
+    /// The trimmed text of column `c`, `None` when the column is absent or empty.
+    fn text(&self, c: Option<usize>, name: &str) -> Result<Option<&'a str>, String> {
+        let Some(raw) = c.and_then(|c| self.fields.get(c).copied()) else {
+            return Ok(None);
+        };
+        let text = std::str::from_utf8(raw).map_err(|_| format!("{name} is not valid UTF-8"))?;
+        let text = text.trim();
+        if text.chars().any(char::is_control) {
+            return Err(format!("{name} contains a control character"));
+        }
+        Ok(Some(text).filter(|t| !t.is_empty()))
+    }
+
+    /// Like [`Row::text`], at most `max` bytes long.
+    fn bounded(&self, c: Option<usize>, name: &str, max: usize) -> Result<Option<&'a str>, String> {
+        match self.text(c, name)? {
+            Some(t) if t.len() > max => Err(format!("{name} is longer than {max} characters")),
+            t => Ok(t),
+        }
+    }
+}
+
+/// The columns the parser reads, found in the header row.
+struct Columns {
+    order: usize,
+    promotions: usize,
+    status: Option<usize>,
+    date: Option<usize>,
+    asin: Option<usize>,
+    quantity: Option<usize>,
+}
+
+/// What one data row comes to.
+enum RowOutcome {
+    Line(OrderLine),
+    WithoutPromotion,
+    Cancelled,
+    Blank,
+}
+
+fn read_row(cols: &Columns, row: &Row<'_>, line: usize) -> Result<RowOutcome, String> {
+    if row.is_blank() {
+        return Ok(RowOutcome::Blank);
+    }
+    let order_id = row
+        .text(Some(cols.order), "amazon-order-id")?
+        .ok_or("no amazon-order-id")?;
+    if order_id.len() > MAX_ORDER_ID
+        || !order_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err("amazon-order-id is not an order id".into());
+    }
+    if row
+        .text(cols.status, "order-status")?
+        .is_some_and(|s| s.eq_ignore_ascii_case("cancelled"))
+    {
+        return Ok(RowOutcome::Cancelled);
+    }
+    let mut promotion_ids = Vec::new();
+    for p in row
+        .text(Some(cols.promotions), "promotion-ids")?
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        if p.len() > MAX_PROMOTION_ID {
+            return Err(format!(
+                "a promotion id is longer than {MAX_PROMOTION_ID} characters"
+            ));
+        }
+        promotion_ids.push(p.to_owned());
+    }
+    if promotion_ids.is_empty() {
+        return Ok(RowOutcome::WithoutPromotion);
+    }
+    let quantity = match row.text(cols.quantity, "quantity")? {
+        None => 1,
+        // Digits only: `str::parse` would also take a leading '+'.
+        Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => q
+            .parse::<u32>()
+            .map_err(|_| "quantity is too large".to_owned())?,
+        Some(_) => return Err("quantity is not a whole number".into()),
+    };
+    let purchase_date = row.bounded(cols.date, "purchase-date", MAX_PURCHASE_DATE)?;
+    let asin = row.bounded(cols.asin, "asin", MAX_ASIN)?;
+    if asin.is_some_and(|a| !a.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        return Err("asin may contain only letters and digits".into());
+    }
+    Ok(RowOutcome::Line(OrderLine {
+        line,
+        order_id: order_id.to_owned(),
+        purchase_date: purchase_date.map(str::to_owned),
+        asin: asin.map(str::to_owned),
+        quantity,
+        promotion_ids,
+    }))
+}
+
 /// Parses the report. A file without the `amazon-order-id` and `promotion-ids` columns is
-/// refused as a whole; a bad row is reported by line number and the rest are kept.
+/// refused as a whole; a bad row is reported by line number and the rest are kept. Any bytes
+/// are safe to pass: every data row is counted exactly once (a line, without promotion,
+/// cancelled, blank or bad), and a reason names the column, never its content.
 pub fn parse_orders_report(bytes: &[u8]) -> Result<OrdersReport, ParseError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b'\t')
-        .flexible(true)
-        .quoting(false)
-        .has_headers(false)
-        .from_reader(bytes);
-    let mut rows = reader.byte_records();
-    let headers: Vec<String> = match rows.next() {
-        Some(Ok(h)) => h
+    // A final line break ends the last row; it does not start an empty one.
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let mut lines = bytes.split(|b| *b == b'\n');
+    let headers: Vec<String> = match lines.next().map(Row::split) {
+        Some(h) if !h.is_blank() => h
+            .fields
             .iter()
             .map(|f| String::from_utf8_lossy(f).trim().to_ascii_lowercase())
             .collect(),
@@ -74,87 +209,25 @@ pub fn parse_orders_report(bytes: &[u8]) -> Result<OrdersReport, ParseError> {
             )
         })
     };
-    let order_col = need("amazon-order-id")?;
-    let promo_col = need("promotion-ids")?;
-    let status_col = column(&headers, "order-status");
-    let date_col = column(&headers, "purchase-date");
-    let asin_col = column(&headers, "asin");
-    let qty_col = column(&headers, "quantity");
+    let cols = Columns {
+        order: need("amazon-order-id")?,
+        promotions: need("promotion-ids")?,
+        status: column(&headers, "order-status"),
+        date: column(&headers, "purchase-date"),
+        asin: column(&headers, "asin"),
+        quantity: column(&headers, "quantity"),
+    };
 
     let mut report = OrdersReport::default();
-    for (i, row) in rows.enumerate() {
+    for (i, text) in lines.enumerate() {
         let line = i + 2;
-        let row = match row {
-            Ok(r) => r,
-            Err(e) => {
-                report.bad.push(BadOrderLine {
-                    line,
-                    reason: format!("unreadable row: {e}"),
-                });
-                continue;
-            }
-        };
-        let field = |c: Option<usize>| {
-            c.and_then(|c| row.get(c))
-                .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-                .filter(|f| !f.is_empty())
-        };
-        if row.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue;
+        match read_row(&cols, &Row::split(text), line) {
+            Ok(RowOutcome::Line(l)) => report.lines.push(l),
+            Ok(RowOutcome::WithoutPromotion) => report.without_promotion += 1,
+            Ok(RowOutcome::Cancelled) => report.cancelled += 1,
+            Ok(RowOutcome::Blank) => report.blank_rows += 1,
+            Err(reason) => report.bad.push(BadOrderLine { line, reason }),
         }
-        let Some(order_id) = field(Some(order_col)) else {
-            report.bad.push(BadOrderLine {
-                line,
-                reason: "no amazon-order-id".into(),
-            });
-            continue;
-        };
-        if order_id.len() > 64
-            || !order_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            report.bad.push(BadOrderLine {
-                line,
-                reason: "amazon-order-id is not an order id".into(),
-            });
-            continue;
-        }
-        if field(status_col).is_some_and(|s| s.eq_ignore_ascii_case("cancelled")) {
-            report.cancelled += 1;
-            continue;
-        }
-        let promotion_ids: Vec<String> = field(Some(promo_col))
-            .unwrap_or_default()
-            .split(',')
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty())
-            .collect();
-        if promotion_ids.is_empty() {
-            report.without_promotion += 1;
-            continue;
-        }
-        let quantity = match field(qty_col) {
-            None => 1,
-            Some(q) => match q.parse::<u32>() {
-                Ok(q) => q,
-                Err(_) => {
-                    report.bad.push(BadOrderLine {
-                        line,
-                        reason: "quantity is not a whole number".into(),
-                    });
-                    continue;
-                }
-            },
-        };
-        report.lines.push(OrderLine {
-            line,
-            order_id,
-            purchase_date: field(date_col),
-            asin: field(asin_col),
-            quantity,
-            promotion_ids,
-        });
     }
     Ok(report)
 }
@@ -210,5 +283,184 @@ mod tests {
         assert!(parse_orders_report(b"").is_err());
         assert!(parse_orders_report(b"code\nABCD-123456-EFGHIJ\n").is_err());
         assert!(parse_orders_report(b"amazon-order-id,promotion-ids\n1,2\n").is_err());
+    }
+
+    #[test]
+    fn a_row_after_a_blank_line_keeps_its_own_line_number() {
+        let file = format!(
+            "{HEADER}\n\n{}\n\t \t\n{}\n",
+            row("111-0000001-0000001", "Shipped", "1", "P1"),
+            row("111-0000001-0000002", "Shipped", "+2", "P1"),
+        );
+        let r = parse_orders_report(file.as_bytes()).expect("parses");
+        assert_eq!(r.lines.len(), 1);
+        assert_eq!(r.lines[0].line, 3);
+        assert_eq!(r.blank_rows, 2);
+        assert_eq!(
+            r.bad,
+            vec![BadOrderLine {
+                line: 5,
+                reason: "quantity is not a whole number".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn fields_that_could_not_sit_in_a_key_or_a_terminal_make_the_row_bad() {
+        let long = "P".repeat(MAX_PROMOTION_ID + 1);
+        let rows = [
+            row("111-0000001-0000001", "Shipped", "1", &long),
+            row(
+                "111-0000001-0000002",
+                "Shipped",
+                "1",
+                "P1\u{1b}]0;owned\u{7}",
+            ),
+            row("111-0000001-0000003", "Shipped", "99999999999", "P1"),
+            row("111-0000001-0000004", "Shipped", "1", "P1").replace("B00TEST123", "B00 TEST"),
+        ];
+        let mut file = HEADER.as_bytes().to_vec();
+        for r in &rows {
+            file.push(b'\n');
+            file.extend_from_slice(r.as_bytes());
+        }
+        // Not UTF-8 in promotion-ids (line 6), then only in product-name, which is not read (7).
+        file.extend_from_slice(b"\n111-0000001-0000005\t\t\t\tShipped\t\t\t\t\t\t\t1\t\t\t\t\xffP");
+        file.extend_from_slice(
+            b"\n111-0000001-0000006\t\t\t\tShipped\t\t\t\xff\t\t\t\t1\t\t\t\tP1\n",
+        );
+        let r = parse_orders_report(&file).expect("parses");
+        assert_eq!(
+            r.bad.iter().map(|b| b.line).collect::<Vec<_>>(),
+            vec![2, 3, 4, 5, 6]
+        );
+        for b in &r.bad {
+            assert!(
+                !b.reason.contains("owned") && !b.reason.contains("PPPP"),
+                "{}",
+                b.reason
+            );
+        }
+        assert_eq!(r.lines.len(), 1);
+        assert_eq!(r.lines[0].line, 7);
+        assert_eq!(r.lines[0].promotion_ids, vec!["P1"]);
+    }
+
+    use proptest::prelude::*;
+
+    /// How many data rows a file has: its lines after the header, a final line break ending
+    /// the last one.
+    fn data_rows(bytes: &[u8]) -> usize {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        bytes.split(|b| *b == b'\n').count() - 1
+    }
+
+    fn check_report(bytes: &[u8]) -> Result<(), TestCaseError> {
+        let Ok(r) = parse_orders_report(bytes) else {
+            return Ok(());
+        };
+        let counted =
+            r.lines.len() + r.without_promotion + r.cancelled + r.blank_rows + r.bad.len();
+        let rows = data_rows(bytes);
+        prop_assert_eq!(counted, rows, "every data row is counted once");
+        let last = rows + 1;
+        let kept: Vec<usize> = r.lines.iter().map(|l| l.line).collect();
+        let bad: Vec<usize> = r.bad.iter().map(|b| b.line).collect();
+        for lines in [kept, bad] {
+            prop_assert!(lines.windows(2).all(|w| w[0] < w[1]));
+            prop_assert!(lines.iter().all(|l| (2..=last).contains(l)));
+        }
+        for l in &r.lines {
+            prop_assert!(!l.order_id.is_empty() && l.order_id.len() <= MAX_ORDER_ID);
+            prop_assert!(
+                l.order_id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            );
+            prop_assert!(!l.promotion_ids.is_empty());
+            for p in &l.promotion_ids {
+                prop_assert!(!p.is_empty() && p.len() <= MAX_PROMOTION_ID);
+                prop_assert_eq!(p.trim(), p.as_str());
+                prop_assert!(!p.contains(',') && !p.chars().any(char::is_control));
+            }
+            if let Some(a) = &l.asin {
+                prop_assert!(a.len() <= MAX_ASIN && a.bytes().all(|b| b.is_ascii_alphanumeric()));
+            }
+            if let Some(d) = &l.purchase_date {
+                prop_assert!(d.len() <= MAX_PURCHASE_DATE && !d.chars().any(char::is_control));
+            }
+        }
+        Ok(())
+    }
+
+    /// A field that is sometimes valid, sometimes hostile.
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Z0-9-]{0,20}",
+            "[0-9]{1,12}",
+            "\\PC{0,30}",
+            any::<String>(),
+            Just("Cancelled".to_owned()),
+            Just("PROMO-A, PROMO-B".to_owned()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_are_refused_or_every_row_is_accounted_for(
+            bytes in proptest::collection::vec(any::<u8>(), 0..4096),
+        ) {
+            check_report(&bytes)?;
+        }
+
+        #[test]
+        fn any_rows_under_the_real_header_are_accounted_for_and_well_formed(
+            rows in proptest::collection::vec(proptest::collection::vec(field(), 0..18), 0..20),
+            junk in proptest::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let mut file = format!("{HEADER}\r\n").into_bytes();
+            for r in &rows {
+                file.extend_from_slice(r.join("\t").as_bytes());
+                file.extend_from_slice(b"\r\n");
+            }
+            file.extend_from_slice(&junk);
+            prop_assert!(parse_orders_report(&file).is_ok());
+            check_report(&file)?;
+        }
+
+        #[test]
+        fn valid_rows_read_back_exactly(
+            rows in proptest::collection::vec(
+                ("[0-9]{3}-[0-9]{7}-[0-9]{7}", any::<u32>(), proptest::collection::vec("[A-Za-z0-9][A-Za-z0-9 /-]{0,30}[A-Za-z0-9]", 0..3), any::<bool>()),
+                0..20,
+            ),
+        ) {
+            let mut file = HEADER.to_owned();
+            for (order, qty, promos, cancelled) in &rows {
+                let status = if *cancelled { "Cancelled" } else { "Shipped" };
+                file.push('\n');
+                file.push_str(&row(order, status, &qty.to_string(), &promos.join(", ")));
+            }
+            let r = parse_orders_report(file.as_bytes()).expect("parses");
+            prop_assert!(r.bad.is_empty(), "{:?}", r.bad);
+            let want: Vec<OrderLine> = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, _, promos, cancelled))| !cancelled && !promos.is_empty())
+                .map(|(i, (order, qty, promos, _))| OrderLine {
+                    line: i + 2,
+                    order_id: order.clone(),
+                    purchase_date: Some("2026-11-20T10:00:00+00:00".into()),
+                    asin: Some("B00TEST123".into()),
+                    quantity: *qty,
+                    promotion_ids: promos.clone(),
+                })
+                .collect();
+            prop_assert_eq!(r.lines, want);
+            prop_assert_eq!(r.cancelled, rows.iter().filter(|r| r.3).count());
+        }
     }
 }

@@ -86,7 +86,8 @@ impl LinkKey {
     }
 
     /// Verifies a page token's signature and expiry at `now`. Revocation is the store's to
-    /// check (it needs the holder's revocation time).
+    /// check (it needs the holder's revocation time). Any string is safe to pass; the error
+    /// never echoes it.
     pub fn verify_page(&self, token: &str, now: Timestamp) -> Result<PageToken, PageTokenError> {
         if token.len() > 200 {
             return Err(PageTokenError::Malformed);
@@ -196,6 +197,82 @@ mod tests {
             &"x".repeat(300),
         ] {
             assert!(key().verify_page(junk, Timestamp(5_000)).is_err(), "{junk}");
+        }
+    }
+
+    use proptest::prelude::*;
+
+    fn holder() -> impl Strategy<Value = PageHolder> {
+        prop_oneof![
+            Just(PageHolder::Seller),
+            ("[a-z0-9][a-z0-9_-]{0,23}", "[a-z0-9][a-z0-9_-]{0,23}").prop_map(|(c, i)| {
+                PageHolder::Influencer(
+                    CampaignId::parse(&c).expect("id"),
+                    InfluencerId::parse(&i).expect("id"),
+                )
+            }),
+        ]
+    }
+
+    fn token() -> impl Strategy<Value = PageToken> {
+        (holder(), any::<i64>(), any::<i64>()).prop_map(|(holder, a, b)| PageToken {
+            holder,
+            issued_at: Timestamp(a),
+            expires_at: Timestamp(b),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_string_is_refused_or_is_exactly_a_signed_token(s in any::<String>(), now in any::<i64>()) {
+            if let Ok(t) = key().verify_page(&s, Timestamp(now)) {
+                prop_assert_eq!(key().sign_page(&t), s);
+            }
+        }
+
+        #[test]
+        fn any_printable_string_is_refused_or_is_exactly_a_signed_token(s in "\\PC{0,300}") {
+            if let Ok(t) = key().verify_page(&s, Timestamp(0)) {
+                prop_assert_eq!(key().sign_page(&t), s);
+            }
+        }
+
+        #[test]
+        fn sign_then_verify_gives_back_the_same_token_until_it_expires(t in token(), now in any::<i64>()) {
+            let s = key().sign_page(&t);
+            let got = key().verify_page(&s, Timestamp(now));
+            if now < t.expires_at.millis() {
+                prop_assert_eq!(got, Ok(t));
+            } else {
+                prop_assert_eq!(got, Err(PageTokenError::Expired));
+            }
+        }
+
+        #[test]
+        fn a_token_with_one_character_replaced_inserted_or_cut_is_refused(
+            t in token(), pos in any::<prop::sample::Index>(), ch in any::<char>(), edit in 0..3u8,
+        ) {
+            let s = key().sign_page(&t);
+            let mut chars: Vec<char> = s.chars().collect();
+            match edit {
+                0 => {
+                    let slot = chars.get_mut(pos.index(s.len())).expect("in range");
+                    prop_assume!(*slot != ch);
+                    *slot = ch;
+                }
+                1 => chars.insert(pos.index(s.len() + 1), ch),
+                _ => chars.truncate(pos.index(s.len())),
+            }
+            let forged: String = chars.into_iter().collect();
+            prop_assert!(key().verify_page(&forged, Timestamp(i64::MIN)).is_err());
+        }
+
+        #[test]
+        fn a_deep_link_signature_never_opens_a_page(c in "[a-z0-9]{1,24}") {
+            let link = key().sign(&CampaignId::parse(&c).expect("id"), None);
+            prop_assert!(key().verify_page(&link, Timestamp(0)).is_err());
         }
     }
 }
