@@ -152,9 +152,8 @@ pub async fn generate(
     if store.get_campaign(campaign).await?.is_none() {
         bail!("unknown campaign {campaign}");
     }
-    if groups * (group_len.max(2) + 1) > 65 {
-        bail!("codes would be longer than 64 characters; use fewer or shorter groups");
-    }
+    // The shape is checked once, with checked arithmetic (huge numbers are refused, not wrapped).
+    promo_core::generate::try_generate(groups, group_len)?;
     let mut codes: Vec<PromoCode> = Vec::with_capacity(count as usize);
     let mut seen = HashSet::new();
     let id = import_id(
