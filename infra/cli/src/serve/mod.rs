@@ -3,25 +3,22 @@
 //! interactions endpoint, the dashboards, with the expire sweep and the waitlist notifier in the
 //! background. A bot is mounted when its configuration is in the environment.
 
+mod background;
 mod listener;
 
 use crate::cli::ServeArgs;
-use crate::service::{Services, sweep_all};
+use crate::service::Services;
 use anyhow::{Context, anyhow};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use promo_core::Timestamp;
 use promo_discord::{DiscordConfig, DiscordService, FollowUps};
 use promo_stats::StatsService;
 use promo_store::Store;
 use promo_telegram::{TelegramConfig, TelegramService};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How often the background sweep runs.
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
@@ -49,15 +46,26 @@ pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
     println!("  POST http://{addr}/v1/redemptions                   (header x-api-key)");
     println!("  GET  http://{addr}/healthz");
     apps.describe(addr);
-    let sweeper = tokio::spawn(sweep_forever(store.clone()));
-    let mut background = Vec::new();
+    let sweeper = store.clone();
+    let mut background = vec![tokio::spawn(background::supervise(
+        "expire sweep",
+        move || background::sweep_forever(sweeper.clone()),
+    ))];
     if let Some(telegram) = apps.telegram.clone() {
-        background.push(tokio::spawn(notify_forever(telegram.clone())));
+        let notifier = telegram.clone();
+        background.push(tokio::spawn(background::supervise(
+            "waitlist notifier",
+            move || background::notify_forever(notifier.clone()),
+        )));
         if args.telegram_polling {
             println!("  Telegram: long polling");
-            background.push(tokio::spawn(async move {
-                telegram.poll(std::future::pending::<()>()).await
-            }));
+            background.push(tokio::spawn(background::supervise(
+                "Telegram long polling",
+                move || {
+                    let telegram = telegram.clone();
+                    async move { telegram.poll(std::future::pending::<()>()).await }
+                },
+            )));
         }
     } else if args.telegram_polling {
         anyhow::bail!("--telegram-polling needs PROMO_TELEGRAM_TOKEN and PROMO_TELEGRAM_BOT");
@@ -74,7 +82,6 @@ pub async fn run(data: &str, args: ServeArgs) -> anyhow::Result<()> {
         shutdown(),
     )
     .await;
-    sweeper.abort();
     for task in background {
         task.abort();
     }
@@ -181,44 +188,6 @@ impl Apps {
             ),
             "dashboards off: set PROMO_LINK_SECRET",
         );
-    }
-}
-
-/// How often the waitlist notifier runs.
-const NOTIFY_EVERY: Duration = Duration::from_secs(60);
-
-async fn notify_forever(telegram: TelegramService) {
-    let mut tick = tokio::time::interval(NOTIFY_EVERY);
-    loop {
-        tick.tick().await;
-        match telegram.notify_waitlists(Timestamp::now()).await {
-            Ok(r) if r.notified > 0 => tracing::info!(notified = r.notified, "waitlist notified"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "waitlist notifier failed; retrying next minute"),
-        }
-    }
-}
-
-async fn sweep_forever(store: Store) {
-    let alerts = promo_expire::alerts::AlertSender::from_vars(|name| std::env::var(name).ok());
-    let mut tick = tokio::time::interval(SWEEP_EVERY);
-    loop {
-        tick.tick().await;
-        match promo_expire::alerts::send_alerts(&store, &alerts, Timestamp::now()).await {
-            Ok(a) if a.sent + a.failed > 0 => {
-                tracing::info!(sent = a.sent, failed = a.failed, "seller alerts")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "seller alerts failed; retrying next minute"),
-        }
-        match sweep_all(&store, Timestamp::now()).await {
-            Ok(0) => {}
-            Ok(retired) => tracing::info!(retired, "expire sweep retired unissued codes"),
-            Err(e) => tracing::warn!(
-                error = format!("{e:#}"),
-                "expire sweep failed; retrying next minute"
-            ),
-        }
     }
 }
 
