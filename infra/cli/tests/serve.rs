@@ -2,12 +2,8 @@
 
 mod common;
 
-use common::{PROMO, ok};
+use common::ok;
 use serde_json::{Value, json};
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 
 const KEY: &str = "test-key-0123456789";
 
@@ -45,45 +41,15 @@ async fn serve_mounts_the_claim_handler() {
     );
     ok(&data, &["codes", "generate", "launch", "--count", "5"]);
 
-    let mut child = Command::new(PROMO)
-        .args(["serve", "--port", "0", "--data"])
-        .arg(&data)
-        .env("PROMO_API_KEY", KEY)
-        .env_remove("PROMO_TABLE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("starting promo serve");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("serve printed its URL in time")
-        .expect("reading stdout")
-        .expect("a first line");
-    assert!(!first.contains(KEY), "the key was printed: {first}");
-    let base = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .to_owned();
+    let serve = common::spawn_serve(&data, &[], &[("PROMO_API_KEY", KEY)]).await;
+    assert!(
+        !serve.stdout().contains(KEY),
+        "the key was printed: {}",
+        serve.stdout()
+    );
+    let base = serve.base.clone();
 
     let http = reqwest::Client::new();
-    let mut healthy = false;
-    for _ in 0..100 {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            healthy = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(healthy, "/healthz never answered 200");
-
     let claims = format!("{base}/v1/campaigns/launch/claims");
     let body = json!({ "platform": "telegram", "user_id": "123456789" });
     let first = http
@@ -140,7 +106,4 @@ async fn serve_mounts_the_claim_handler() {
         .await
         .expect("redeem");
     assert_eq!(redeemed.status(), 200);
-
-    child.start_kill().expect("stopping promo serve");
-    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
 }

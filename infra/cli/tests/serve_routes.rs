@@ -4,63 +4,36 @@
 
 mod common;
 
-use common::PROMO;
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
-
 const KEY: &str = "serve-routes-api-key-0001";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_template_route_is_served_by_the_one_machine_server() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("promo.db");
-    let mut child = Command::new(PROMO)
-        .args(["serve", "--port", "0", "--data"])
-        .arg(&data)
-        .env("PROMO_API_KEY", KEY)
-        .env("PROMO_LINK_SECRET", "serve-routes-link-secret-0001")
-        .env("PROMO_TELEGRAM_TOKEN", "123456:serve-routes-token")
-        .env("PROMO_TELEGRAM_BOT", "serve_routes_bot")
-        .env("PROMO_TELEGRAM_SECRET", "serve-routes-webhook-secret")
-        // Nothing listens there: the bot never reaches Telegram from a test.
-        .env("PROMO_TELEGRAM_API_URL", "http://127.0.0.1:9")
-        // RFC 8032's first test key: a valid Ed25519 public key.
-        .env(
-            "PROMO_DISCORD_PUBLIC_KEY",
-            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-        )
-        .env("PROMO_DISCORD_APP_ID", "1234567890")
-        .env("PROMO_DISCORD_API_URL", "http://127.0.0.1:9")
-        .env_remove("PROMO_TABLE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("starting promo serve");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut banner = String::new();
-    let base = loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("serve printed its URL in time")
-            .expect("reading stdout")
-            .expect("a line");
-        banner.push_str(&line);
-        if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            break url.trim_end_matches('/').to_owned();
-        }
-    };
-    // Read the rest of the banner: every app says it is on.
-    for _ in 0..8 {
-        if let Ok(Ok(Some(line))) =
-            tokio::time::timeout(Duration::from_millis(300), lines.next_line()).await
-        {
-            banner.push_str(&line);
-            banner.push('\n');
-        }
-    }
+    let serve = common::spawn_serve(
+        &data,
+        &[],
+        &[
+            ("PROMO_API_KEY", KEY),
+            ("PROMO_LINK_SECRET", "serve-routes-link-secret-0001"),
+            ("PROMO_TELEGRAM_TOKEN", "123456:serve-routes-token"),
+            ("PROMO_TELEGRAM_BOT", "serve_routes_bot"),
+            ("PROMO_TELEGRAM_SECRET", "serve-routes-webhook-secret"),
+            // Nothing listens there: the bot never reaches Telegram from a test.
+            ("PROMO_TELEGRAM_API_URL", "http://127.0.0.1:9"),
+            // RFC 8032's first test key: a valid Ed25519 public key.
+            (
+                "PROMO_DISCORD_PUBLIC_KEY",
+                "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+            ),
+            ("PROMO_DISCORD_APP_ID", "1234567890"),
+            ("PROMO_DISCORD_API_URL", "http://127.0.0.1:9"),
+        ],
+    )
+    .await;
+    let base = serve.base.clone();
+    // /healthz answered, so the whole banner is out: every app says it is on.
+    let banner = serve.stdout();
     assert!(
         banner.contains("(Telegram)") && banner.contains("(Discord)"),
         "{banner}"
@@ -72,17 +45,6 @@ async fn every_template_route_is_served_by_the_one_machine_server() {
     );
 
     let http = reqwest::Client::new();
-    for _ in 0..100 {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     for route in promo_api::routes::ROUTES {
         let (method, path) = (route.method, route.path);
         let path = path
