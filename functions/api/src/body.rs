@@ -40,10 +40,18 @@ pub fn parse_json_body<T: DeserializeOwned>(
     {
         return Err(ApiError::UnsupportedMediaType);
     }
-    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => ApiError::BadRequest(strip_position(&e)),
-        _ => ApiError::InvalidJson,
-    })
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => ApiError::BadRequest(strip_position(&e)),
+            _ => ApiError::InvalidJson,
+        })?;
+    // serde reads a struct from an array too (`["telegram","42"]`): a body is an object.
+    if !value.is_object() {
+        return Err(ApiError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::BadRequest(strip_position(&e)))
 }
 
 /// `application/json`, or any `+json` type, with or without parameters.
@@ -120,6 +128,10 @@ mod tests {
         assert_eq!(
             parse(&req(None, "")).expect_err("refused"),
             ApiError::InvalidJson
+        );
+        assert_eq!(
+            parse(&req(None, r#"["x"]"#)).expect_err("refused").reason(),
+            "bad_request"
         );
         let unknown = parse(&req(None, r#"{"a":"x","b":1}"#)).expect_err("refused");
         assert_eq!(unknown.reason(), "bad_request");

@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn followers_spread_over_every_claim_partition() {
         let shards: HashSet<u16> = (0..10_000)
-            .map(|u| claim_shard(&follower(&u.to_string())))
+            .map(|u| claim_shard(&follower(&(u + 1).to_string())))
             .collect();
         assert_eq!(shards.len(), usize::from(CLAIM_SHARDS));
     }

@@ -137,10 +137,12 @@ pub struct ServeArgs {
     /// Connections served at once; more wait in the listen backlog.
     #[arg(long, env = "PROMO_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
-    /// Seconds a client has to send a request's headers.
+    /// Seconds a client has to send a request's headers; also how long a kept-alive connection
+    /// may wait for its next request.
     #[arg(long, env = "PROMO_HEADER_TIMEOUT", default_value_t = 10)]
     pub header_timeout: u64,
-    /// Seconds a connection may stay silent (no byte either way) before it is closed.
+    /// Seconds a connection may stay silent (no byte either way) inside a request, e.g. a
+    /// stalled body, before it is closed.
     #[arg(long, env = "PROMO_IDLE_TIMEOUT", default_value_t = 60)]
     pub idle_timeout: u64,
 }

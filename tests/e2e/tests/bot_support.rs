@@ -110,7 +110,7 @@ async fn a_delivery_past_its_record_lifetime_counts_as_new() {
 fn waiter(campaign: &promo_core::CampaignId, user: u32) -> Waiter {
     Waiter {
         campaign: campaign.clone(),
-        follower: Follower::parse("telegram", &user.to_string()).expect("follower"),
+        follower: Follower::parse("telegram", &(user + 1).to_string()).expect("follower"),
         contact: user.to_string(),
         influencer: promo_core::InfluencerId::direct(),
         language: Some("de".into()),

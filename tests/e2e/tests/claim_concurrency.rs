@@ -154,7 +154,7 @@ async fn caps_limit_what_is_issued_and_reserve_is_never_touched() {
             async move {
                 let req = ClaimRequest {
                     campaign: id,
-                    follower: Follower::parse("telegram", &i.to_string()).expect("follower"),
+                    follower: Follower::parse("telegram", &(i + 1).to_string()).expect("follower"),
                     influencer: None,
                 };
                 store
@@ -195,7 +195,7 @@ async fn daily_drip_refuses_with_the_next_release_time() {
     for i in 0..8u32 {
         let req = ClaimRequest {
             campaign: id.clone(),
-            follower: Follower::parse("discord", &i.to_string()).expect("follower"),
+            follower: Follower::parse("discord", &(i + 1).to_string()).expect("follower"),
             influencer: None,
         };
         match store.claim(&req, Timestamp::now()).await.expect("store") {
@@ -302,7 +302,7 @@ async fn many_processes_drawing_from_one_pool_issue_it_exactly_once() {
             let store = handles[f as usize % handles.len()].clone();
             let request = ClaimRequest {
                 campaign: id.clone(),
-                follower: Follower::parse("telegram", &f.to_string()).expect("follower"),
+                follower: Follower::parse("telegram", &(f + 1).to_string()).expect("follower"),
                 influencer: None,
             };
             async move {

@@ -153,7 +153,7 @@ impl StateMachineTest for System {
             Op::Claim(f) => {
                 let req = ClaimRequest {
                     campaign: sys.campaign.clone(),
-                    follower: Follower::parse("telegram", &f.to_string()).expect("follower"),
+                    follower: Follower::parse("telegram", &(f + 1).to_string()).expect("follower"),
                     influencer: None,
                 };
                 let got = sys.rt.block_on(sys.store.claim(&req, now)).expect("store");

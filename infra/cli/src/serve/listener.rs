@@ -24,10 +24,12 @@ use tokio::time::Instant;
 pub struct Limits {
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
-    /// Time to send a request's headers (a slow-headers client is cut off).
+    /// Time to send a request's headers (a slow-headers client is cut off). hyper runs this
+    /// timer while a kept-alive connection waits for its next request too, so it also bounds
+    /// idle keep-alive.
     pub header_timeout: Duration,
-    /// Silence (no byte in or out) after which a connection is closed: gracefully, and for good
-    /// after twice as long.
+    /// Silence (no byte in or out) inside a request, such as a stalled body, after which the
+    /// connection is closed: gracefully, and for good after twice as long.
     pub idle_timeout: Duration,
 }
 
