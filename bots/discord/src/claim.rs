@@ -154,10 +154,10 @@ async fn claim(store: &Store, input: &ClaimInput) -> Result<Reply, StoreError> {
 type Resolved = Result<(CampaignId, Credit), Reply>;
 
 /// The campaign and credit of a claim: a button names both (its payload verified by
-/// [`pressed`]; the server it is pressed in must still be allowed to carry it); in a server mapped to an
-/// influencer, `/claim` claims for that influencer whatever the options say; elsewhere the
-/// options name the campaign (or the bot's default campaign does) and a typed influencer is
-/// only the follower's word ([`Credit::Typed`]).
+/// [`pressed`]; the server it is pressed in must still be allowed to carry it); in a server
+/// mapped to an influencer, `/claim` claims for that influencer whatever the options say;
+/// elsewhere the options name the campaign (or the bot's default campaign does) and a typed
+/// influencer is only the follower's word ([`Credit::Typed`]).
 async fn resolve(store: &Store, input: &ClaimInput) -> Result<Resolved, StoreError> {
     let (influencer, campaign) = match &input.target {
         Target::Button(t) => return button(store, input.claimer.guild, t).await,
