@@ -1,10 +1,19 @@
 //! A claim from `/claim` or a claim button: once per interaction, for an eligible claimer, from
 //! the campaign and influencer the button, the server or the options name.
+//!
+//! Attribution comes only from what the seller signed or configured: a button's payload or a
+//! mapped server. An influencer typed into `/claim` credits nobody unless the campaign's
+//! Discord options turn "creator codes" on; then the claim is recorded as typed
+//! ([`options::creator_codes`]). With the option off the follower is told so, and nothing is
+//! claimed: they choose between a seller's button or link and a direct claim.
 
 use crate::eligibility::{self, Claimer};
 use crate::options;
 use crate::replies::{self, Reply};
-use promo_core::{CampaignId, ClaimRefusal, Follower, InfluencerId, LinkKey, Timestamp};
+use crate::seller;
+use promo_core::{
+    CampaignId, ClaimRefusal, Follower, InfluencerId, LinkKey, LinkTarget, Surface, Timestamp,
+};
 use promo_store::claim::ClaimRequest;
 use promo_store::{Delivery, Store, StoreError};
 
@@ -13,14 +22,14 @@ pub const DELIVERY_SOURCE: &str = "discord";
 /// How long a started claim owns its interaction id before another delivery may take over: far
 /// beyond any claim, short enough that a crashed attempt is retried within Discord's 15 minutes.
 pub const DELIVERY_LEASE_MS: i64 = 60_000;
-/// The custom id prefix of claim buttons: `claim:<signed link payload>`.
+/// The custom id prefix of claim buttons: `claim:<payload signed for Discord buttons>`.
 pub const BUTTON_PREFIX: &str = "claim:";
 
 /// What names the campaign and influencer of a claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// A claim button's signed payload.
-    Button(String),
+    /// What a claim button's payload names, verified (signed for Discord buttons).
+    Button(LinkTarget),
     /// `/claim` with its options.
     Command {
         /// The `influencer` option.
@@ -42,7 +51,7 @@ pub struct ClaimInput {
 }
 
 /// Handles a claim to its reply. Never fails: a store failure is an "try again" reply.
-pub async fn handle(store: &Store, key: &LinkKey, input: ClaimInput) -> Reply {
+pub async fn handle(store: &Store, input: ClaimInput) -> Reply {
     let id = input.interaction.to_string();
     match store
         .begin_delivery(DELIVERY_SOURCE, &id, Timestamp::now(), DELIVERY_LEASE_MS)
@@ -53,7 +62,7 @@ pub async fn handle(store: &Store, key: &LinkKey, input: ClaimInput) -> Reply {
         Ok(Delivery::InFlight) => return replies::in_progress(),
         Err(e) => return failed(&e),
     }
-    match claim(store, key, &input).await {
+    match claim(store, &input).await {
         Ok(reply) => {
             if let Err(e) = store.finish_delivery(DELIVERY_SOURCE, &id).await {
                 // The claim stands; a redelivery after the lease returns the same code.
@@ -71,31 +80,68 @@ fn failed(e: &StoreError) -> Reply {
     replies::internal_error()
 }
 
-async fn claim(store: &Store, key: &LinkKey, input: &ClaimInput) -> Result<Reply, StoreError> {
-    let (campaign, influencer) = match resolve(store, key, input).await? {
+/// Who a claim credits, and on whose word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Credit {
+    /// Nobody (a direct claim).
+    Direct,
+    /// What the seller signed or configured: a button's payload, or the server's mapping.
+    Seller(InfluencerId),
+    /// The influencer the follower typed into `/claim`.
+    Typed(InfluencerId),
+}
+
+impl Credit {
+    fn influencer(&self) -> Option<InfluencerId> {
+        match self {
+            Credit::Direct => None,
+            Credit::Seller(i) | Credit::Typed(i) => Some(i.clone()),
+        }
+    }
+}
+
+async fn claim(store: &Store, input: &ClaimInput) -> Result<Reply, StoreError> {
+    let (campaign, credit) = match resolve(store, input).await? {
         Ok(target) => target,
         Err(reply) => return Ok(reply),
     };
     let now = Timestamp::now();
     let rules = options::campaign_options(store, &campaign).await?;
+    // From serenity's parsed u64: always the canonical decimal, one follower per account.
     let follower = Follower::parse("discord", &input.claimer.user.to_string())
         .map_err(|e| StoreError::Refused(e.to_string()))?;
+    if let Credit::Typed(_) = &credit {
+        // A code already handed out is shown as it is: typing a name changes nobody's credit.
+        if let Some(c) = store.follower_claim(&campaign, &follower).await? {
+            return Ok(replies::claimed(&c.claimed(false)));
+        }
+        if !rules.creator_codes {
+            tracing::info!(campaign = %campaign, "discord claim with a typed influencer refused");
+            return Ok(replies::typed_influencer_refused());
+        }
+    }
     if let Err(why) = eligibility::check(&rules, &input.claimer, now) {
         // A code already handed out stays its holder's, eligible now or not.
-        if let Some(held) = store.follower_claim(&campaign, &follower).await? {
-            return Ok(replies::claimed(&held.claimed(false)));
+        if let Some(c) = store.follower_claim(&campaign, &follower).await? {
+            return Ok(replies::claimed(&c.claimed(false)));
         }
         tracing::info!(campaign = %campaign, reason = %why, "discord claim ineligible");
         return Ok(replies::ineligible(&why));
     }
+    if let Credit::Typed(influencer) = &credit {
+        // Before the claim: a typed credit is never reported as a signed one.
+        options::creator_codes::record(store, &campaign, input.claimer.user, influencer, now)
+            .await?;
+    }
     let request = ClaimRequest {
         campaign,
         follower,
-        influencer,
+        influencer: credit.influencer(),
     };
     Ok(match store.claim(&request, now).await? {
         Ok(c) => {
-            tracing::info!(campaign = %request.campaign, influencer = %c.influencer, new = c.new, "discord claim");
+            let typed = matches!(credit, Credit::Typed(_));
+            tracing::info!(campaign = %request.campaign, influencer = %c.influencer, new = c.new, typed, "discord claim");
             replies::claimed(&c)
         }
         Err(r) => {
@@ -105,22 +151,16 @@ async fn claim(store: &Store, key: &LinkKey, input: &ClaimInput) -> Result<Reply
     })
 }
 
-type Resolved = Result<(CampaignId, Option<InfluencerId>), Reply>;
+type Resolved = Result<(CampaignId, Credit), Reply>;
 
-/// The campaign and influencer of a claim: a button names both (signed); in a server mapped to
-/// an influencer, `/claim` claims for that influencer whatever the options say; elsewhere the
-/// options name them, and the bot's default campaign fills in.
-async fn resolve(store: &Store, key: &LinkKey, input: &ClaimInput) -> Result<Resolved, StoreError> {
+/// The campaign and credit of a claim: a button names both (its payload verified by
+/// [`pressed`]; the server it is pressed in must still be allowed to carry it); in a server
+/// mapped to an influencer, `/claim` claims for that influencer whatever the options say;
+/// elsewhere the options name the campaign (or the bot's default campaign does) and a typed
+/// influencer is only the follower's word ([`Credit::Typed`]).
+async fn resolve(store: &Store, input: &ClaimInput) -> Result<Resolved, StoreError> {
     let (influencer, campaign) = match &input.target {
-        Target::Button(payload) => {
-            return Ok(match key.verify(payload) {
-                Ok(t) => Ok((t.campaign, t.influencer)),
-                Err(_) => {
-                    tracing::warn!("a claim button with an invalid signature");
-                    Err(Reply::private("This button is not valid."))
-                }
-            });
-        }
+        Target::Button(t) => return button(store, input.claimer.guild, t).await,
         Target::Command {
             influencer,
             campaign,
@@ -129,7 +169,10 @@ async fn resolve(store: &Store, key: &LinkKey, input: &ClaimInput) -> Result<Res
     if let Some(guild) = input.claimer.guild
         && let Some(m) = options::guild_mapping(store, guild).await?
     {
-        return Ok(Ok((m.campaign, Some(m.influencer))));
+        let credit = Some(m.influencer)
+            .filter(|i| !i.is_direct())
+            .map_or(Credit::Direct, Credit::Seller);
+        return Ok(Ok((m.campaign, credit)));
     }
     let campaign = match campaign {
         Some(raw) => match CampaignId::parse(raw) {
@@ -145,12 +188,62 @@ async fn resolve(store: &Store, key: &LinkKey, input: &ClaimInput) -> Result<Res
             }
         },
     };
-    let influencer = match influencer {
+    let credit = match influencer {
         Some(raw) => match InfluencerId::parse(raw) {
-            Ok(i) => Some(i),
+            Ok(i) if i.is_direct() => Credit::Direct,
+            Ok(i) => Credit::Typed(i),
             Err(_) => return Ok(Err(replies::refused(&ClaimRefusal::UnknownInfluencer))),
         },
-        None => None,
+        None => Credit::Direct,
     };
-    Ok(Ok((campaign, influencer)))
+    Ok(Ok((campaign, credit)))
+}
+
+/// A pressed button's custom id, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pressed {
+    /// Not a claim button (no `claim:` prefix).
+    NotOurs,
+    /// `claim:` and anything but a payload signed for Discord buttons with this key (another
+    /// surface's payload, a forgery, any text at all).
+    Invalid,
+    /// A claim button, and what it names.
+    Claim(LinkTarget),
+}
+
+/// Reads a pressed button's custom id: `claim:` and a payload signed for Discord buttons.
+pub fn pressed(key: &LinkKey, custom_id: &str) -> Pressed {
+    let Some(payload) = custom_id.strip_prefix(BUTTON_PREFIX) else {
+        return Pressed::NotOurs;
+    };
+    match key.verify_for(Surface::DiscordButton, payload) {
+        Ok(t) => Pressed::Claim(t),
+        Err(_) => {
+            tracing::warn!("a claim button with an invalid signature");
+            Pressed::Invalid
+        }
+    }
+}
+
+/// The reply to a claim button whose payload does not verify. Nothing is read or written for it.
+pub fn invalid_button() -> Reply {
+    Reply::private("This button is not valid.")
+}
+
+/// A button's campaign and influencer, if the server it is pressed in may still carry it.
+async fn button(store: &Store, guild: Option<u64>, t: &LinkTarget) -> Result<Resolved, StoreError> {
+    let allowed = match guild {
+        Some(g) => seller::grant(store, g, &t.campaign)
+            .await?
+            .covers(t.influencer.as_ref()),
+        None => false,
+    };
+    if !allowed {
+        tracing::info!("a claim button pressed where it may not be used");
+        return Ok(Err(Reply::private(
+            "This button can't be used here any more. Ask the seller for a new one.",
+        )));
+    }
+    let credit = t.influencer.clone().map_or(Credit::Direct, Credit::Seller);
+    Ok(Ok((t.campaign.clone(), credit)))
 }

@@ -5,11 +5,13 @@ use serenity::model::application::{Command, CommandOptionType};
 use serenity::model::id::GuildId;
 use serenity::model::permissions::Permissions;
 
-/// `/claim [influencer] [campaign]`: a follower claims a code.
+/// `/claim [influencer] [campaign]`: a follower claims a code. A typed influencer credits
+/// them only where the campaign takes creator codes.
 pub const CLAIM: &str = "claim";
 /// `/stats`: an influencer's own numbers.
 pub const STATS: &str = "stats";
-/// `/claim-button campaign [influencer] [message]`: a seller posts a public claim button.
+/// `/claim-button campaign [influencer] [message]`: a seller posts a public claim button, in a
+/// server the seller allowed.
 pub const CLAIM_BUTTON: &str = "claim-button";
 /// The `influencer` option.
 pub const OPT_INFLUENCER: &str = "influencer";
@@ -17,7 +19,8 @@ pub const OPT_INFLUENCER: &str = "influencer";
 pub const OPT_CAMPAIGN: &str = "campaign";
 /// The `message` option of [`CLAIM_BUTTON`].
 pub const OPT_MESSAGE: &str = "message";
-/// The permission that makes a member a seller here: Manage Server.
+/// The permission that makes a member a seller here: Manage Server. It is the command's default
+/// permission, and checked again on the member's permissions in each interaction.
 pub const SELLER_PERMISSION: Permissions = Permissions::MANAGE_GUILD;
 
 fn text_option(name: &str, description: &str, required: bool) -> CreateCommandOption {
@@ -33,7 +36,7 @@ pub fn definitions() -> Vec<CreateCommand> {
             .description("Get your promo code (only you will see it)")
             .add_option(text_option(
                 OPT_INFLUENCER,
-                "Who sent you here (their id)",
+                "A creator code, where the campaign takes them",
                 false,
             ))
             .add_option(text_option(OPT_CAMPAIGN, "The campaign id", false)),

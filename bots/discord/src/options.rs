@@ -1,11 +1,17 @@
 //! The bot's settings documents, kept in the table through the store's settings: what the CLI
 //! writes and the bot reads (cached 2 s per process).
 //!
-//! | scope              | name         | document               |
-//! |--------------------|--------------|------------------------|
-//! | `campaign:<id>`    | `discord`    | [`CampaignOptions`]    |
-//! | `discord-guild`    | `<guild id>` | [`GuildMapping`]       |
-//! | `discord`          | `bot`        | [`BotSettings`]        |
+//! | scope                  | name         | document               |
+//! |------------------------|--------------|------------------------|
+//! | `campaign:<id>`        | `discord`    | [`CampaignOptions`]    |
+//! | `discord-guild`        | `<guild id>` | [`GuildMapping`]       |
+//! | `discord-seller-guild` | `<guild id>` | [`AllowedGuild`]       |
+//! | `discord`              | `bot`        | [`BotSettings`]        |
+//!
+//! Guild ids are always written from a parsed `u64` (`to_string`), so one server has exactly
+//! one name here.
+
+pub mod creator_codes;
 
 use promo_core::{CampaignId, InfluencerId};
 use promo_store::{Store, StoreError};
@@ -20,6 +26,8 @@ pub fn campaign_scope(campaign: &CampaignId) -> String {
 pub const CAMPAIGN_OPTIONS_NAME: &str = "discord";
 /// The scope of guild mappings; the document's name is the guild id.
 pub const GUILD_SCOPE: &str = "discord-guild";
+/// The scope of servers the seller allowed to post claim buttons; the name is the guild id.
+pub const SELLER_GUILD_SCOPE: &str = "discord-seller-guild";
 /// The scope of the bot's own settings.
 pub const BOT_SCOPE: &str = "discord";
 /// The name of the bot's own settings within [`BOT_SCOPE`].
@@ -39,6 +47,12 @@ pub struct CampaignOptions {
     /// Claims are accepted only from this server (guild id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_guild: Option<u64>,
+    /// "Creator codes": `/claim influencer:<name>` may credit the influencer the follower
+    /// types. Off by default: then only a signed button or a mapped server credits anyone,
+    /// because a typed name is the follower's choice, not the seller's. Claims credited this
+    /// way are recorded as such ([`creator_codes`](crate::options::creator_codes)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub creator_codes: bool,
 }
 
 /// A server (guild) that belongs to an influencer: `/claim` there claims from `campaign`,
@@ -50,6 +64,26 @@ pub struct GuildMapping {
     pub campaign: CampaignId,
     /// The influencer credited with claims made in this server.
     pub influencer: InfluencerId,
+}
+
+/// A server the seller allowed to post claim buttons (`/claim-button`), for which campaigns.
+/// Any influencer of an allowed campaign may be named on a button there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedGuild {
+    /// Every campaign, present and future.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_campaigns: bool,
+    /// These campaigns (when not [`AllowedGuild::all_campaigns`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<CampaignId>,
+}
+
+impl AllowedGuild {
+    /// Whether buttons for `campaign` may be posted in this server.
+    pub fn allows(&self, campaign: &CampaignId) -> bool {
+        self.all_campaigns || self.campaigns.contains(campaign)
+    }
 }
 
 /// The bot's own settings.
@@ -97,6 +131,47 @@ pub async fn put_guild_mapping(
     store
         .put_setting(GUILD_SCOPE, &guild.to_string(), mapping)
         .await
+}
+
+/// Every mapped guild, by id (uncached, for listings).
+pub async fn guild_mappings(store: &Store) -> Result<Vec<(String, GuildMapping)>, StoreError> {
+    store.list_settings(GUILD_SCOPE).await
+}
+
+/// Removes guild `guild`'s mapping (absent is fine).
+pub async fn remove_guild_mapping(store: &Store, guild: u64) -> Result<(), StoreError> {
+    store.delete_setting(GUILD_SCOPE, &guild.to_string()).await
+}
+
+/// What guild `guild` may post claim buttons for, if the seller allowed it at all.
+pub async fn allowed_guild(store: &Store, guild: u64) -> Result<Option<AllowedGuild>, StoreError> {
+    store
+        .get_setting(SELLER_GUILD_SCOPE, &guild.to_string())
+        .await
+}
+
+/// Allows guild `guild` to post claim buttons for what `allowed` names.
+pub async fn put_allowed_guild(
+    store: &Store,
+    guild: u64,
+    allowed: &AllowedGuild,
+) -> Result<(), StoreError> {
+    store
+        .put_setting(SELLER_GUILD_SCOPE, &guild.to_string(), allowed)
+        .await
+}
+
+/// Takes back guild `guild`'s permission to post claim buttons (absent is fine). Buttons
+/// already posted there keep working: they are signed; rotate the link secret to void them.
+pub async fn remove_allowed_guild(store: &Store, guild: u64) -> Result<(), StoreError> {
+    store
+        .delete_setting(SELLER_GUILD_SCOPE, &guild.to_string())
+        .await
+}
+
+/// Every allowed guild, by id (uncached, for listings).
+pub async fn allowed_guilds(store: &Store) -> Result<Vec<(String, AllowedGuild)>, StoreError> {
+    store.list_settings(SELLER_GUILD_SCOPE).await
 }
 
 /// The bot's settings (the defaults when none are stored).

@@ -4,8 +4,8 @@
 use crate::eligibility::Ineligible;
 use promo_core::{ClaimRefusal, Claimed, Timestamp};
 use serenity::builder::{
-    CreateActionRow, CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage,
-    EditInteractionResponse,
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateInteractionResponse,
+    CreateInteractionResponseMessage, EditInteractionResponse,
 };
 use serenity::model::application::ButtonStyle;
 
@@ -61,20 +61,24 @@ impl Reply {
             .collect()
     }
 
-    /// The interaction response (type 4) carrying this reply.
+    /// The interaction response (type 4) carrying this reply. It mentions nobody, whatever
+    /// its text holds (see [`no_mentions`]).
     pub fn response(&self) -> CreateInteractionResponse {
         let mut msg = CreateInteractionResponseMessage::new()
             .content(self.content.clone())
-            .ephemeral(self.ephemeral);
+            .ephemeral(self.ephemeral)
+            .allowed_mentions(no_mentions());
         if self.button.is_some() {
             msg = msg.components(self.components());
         }
         CreateInteractionResponse::Message(msg)
     }
 
-    /// The edit of a deferred response that delivers this reply.
+    /// The edit of a deferred response that delivers this reply; it mentions nobody.
     pub fn edit(&self) -> EditInteractionResponse {
-        let mut edit = EditInteractionResponse::new().content(self.content.clone());
+        let mut edit = EditInteractionResponse::new()
+            .content(self.content.clone())
+            .allowed_mentions(no_mentions());
         if self.button.is_some() {
             edit = edit.components(self.components());
         }
@@ -84,7 +88,18 @@ impl Reply {
 
 /// A deferred response (type 5): "thinking…", private if `ephemeral`.
 pub fn deferred(ephemeral: bool) -> CreateInteractionResponse {
-    CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(ephemeral))
+    CreateInteractionResponse::Defer(
+        CreateInteractionResponseMessage::new()
+            .ephemeral(ephemeral)
+            .allowed_mentions(no_mentions()),
+    )
+}
+
+/// Mentions nothing: `{"parse": [], "users": [], "roles": []}`. Every message the bot posts
+/// carries it, so no text (a seller's button message, a role named in a refusal, anything a
+/// name or id could smuggle in) ever pings `@everyone`, a role or a user.
+pub fn no_mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
 }
 
 /// `<t:…:f>`: Discord shows the time in the reader's own time zone.
@@ -152,6 +167,22 @@ pub fn ineligible(i: &Ineligible) -> Reply {
             "You can't claim this code here: claim it in the campaign's Discord server.".to_owned()
         }
     })
+}
+
+/// `/claim influencer:<name>` where the campaign does not take typed names ("creator codes"
+/// off): nothing was claimed, and the follower learns both ways to get a code.
+pub fn typed_influencer_refused() -> Reply {
+    Reply::private(
+        "Influencer names can't be typed for this campaign. Use the claim button or link your \
+         influencer shared, or run /claim without an influencer for a code that credits nobody. \
+         Nothing was claimed.",
+    )
+}
+
+/// A seller's command that could not finish within Discord's deadline: nothing was posted,
+/// and running it again is safe.
+pub fn seller_busy() -> Reply {
+    Reply::private("That took too long, so nothing was posted. Please run the command again.")
 }
 
 /// Something failed on our side; nothing the user did.

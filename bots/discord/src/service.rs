@@ -7,8 +7,8 @@
 //! which must run it after the response is sent (`tokio::spawn` in a server; the Lambda binary
 //! keeps its environment alive for it).
 
-use crate::claim::{self, BUTTON_PREFIX, ClaimInput, Target};
-use crate::commands::{self, SELLER_PERMISSION};
+use crate::claim::{self, ClaimInput, Pressed, Target};
+use crate::commands;
 use crate::config::DiscordConfig;
 use crate::discord_api::DiscordApi;
 use crate::eligibility::Claimer;
@@ -161,7 +161,7 @@ impl DiscordService {
                     _ => None,
                 })
         };
-        let (work, ephemeral): (Work, bool) = match cmd.data.name.as_str() {
+        let work: Work = match cmd.data.name.as_str() {
             commands::CLAIM => {
                 let input = ClaimInput {
                     interaction: cmd.id.get(),
@@ -171,25 +171,16 @@ impl DiscordService {
                         campaign: option(commands::OPT_CAMPAIGN),
                     },
                 };
-                (
-                    Box::pin(async move { claim::handle(&store, &key, input).await }),
-                    true,
-                )
+                Box::pin(async move { claim::handle(&store, input).await })
             }
             commands::STATS => {
                 let user = claimer.user;
-                (
-                    Box::pin(async move { stats::handle(&store, user).await }),
-                    true,
-                )
+                Box::pin(async move { stats::handle(&store, user).await })
             }
             commands::CLAIM_BUTTON => {
-                let allowed = cmd
-                    .member
-                    .as_ref()
-                    .and_then(|m| m.permissions)
-                    .is_some_and(|p| p.contains(SELLER_PERMISSION) || p.administrator());
-                if !allowed {
+                // The member's own permissions in this interaction, not only the command's
+                // default permission (a server can grant the command to anyone).
+                if !seller::is_seller(cmd.member.as_ref().and_then(|m| m.permissions)) {
                     return now(respond(
                         &Reply::private(
                             "Only the seller (Manage Server permission) can post claim buttons.",
@@ -198,14 +189,14 @@ impl DiscordService {
                     ));
                 }
                 let ask = PostButton {
+                    guild: cmd.guild_id.map(|g| g.get()),
                     campaign: option(commands::OPT_CAMPAIGN).unwrap_or_default(),
                     influencer: option(commands::OPT_INFLUENCER),
                     message: option(commands::OPT_MESSAGE),
                 };
-                (
-                    Box::pin(async move { seller::handle(&store, &key, ask).await }),
-                    false,
-                )
+                let work: Work = Box::pin(async move { seller::handle(&store, &key, ask).await });
+                // Never deferred: a deferred public response would make a refusal public.
+                return self.within_budget_or_retry(work).await;
             }
             _ => {
                 return now(respond(
@@ -213,14 +204,21 @@ impl DiscordService {
                 ));
             }
         };
-        self.within_budget(work, ephemeral, cmd.token).await
+        self.within_budget(work, cmd.token).await
     }
 
     async fn component(&self, c: ComponentInteraction) -> Answered {
-        let Some(payload) = c.data.custom_id.strip_prefix(BUTTON_PREFIX) else {
-            return now(respond(
-                &Reply::private("This button is not supported.").response(),
-            ));
+        let key = self.inner.config.link_key.clone();
+        // The payload is checked before anything is read or written: a forged, foreign or
+        // garbled button costs nothing but this answer.
+        let target = match claim::pressed(&key, &c.data.custom_id) {
+            Pressed::NotOurs => {
+                return now(respond(
+                    &Reply::private("This button is not supported.").response(),
+                ));
+            }
+            Pressed::Invalid => return now(respond(&claim::invalid_button().response())),
+            Pressed::Claim(t) => t,
         };
         let input = ClaimInput {
             interaction: c.id.get(),
@@ -229,17 +227,28 @@ impl DiscordService {
                 c.guild_id.map(|g| g.get()),
                 c.member.as_ref(),
             ),
-            target: Target::Button(payload.to_owned()),
+            target: Target::Button(target),
         };
         let store = self.inner.store.clone();
-        let key = self.inner.config.link_key.clone();
-        let work: Work = Box::pin(async move { claim::handle(&store, &key, input).await });
-        self.within_budget(work, true, c.token).await
+        let work: Work = Box::pin(async move { claim::handle(&store, input).await });
+        self.within_budget(work, c.token).await
     }
 
-    /// Runs `work` for at most the budget: its reply as the response, or a deferred response
-    /// and a follow-up that finishes the work and edits the response.
-    async fn within_budget(&self, mut work: Work, ephemeral: bool, token: String) -> Answered {
+    /// Runs `work` for at most the budget: its reply as the response, or, past the budget, a
+    /// private "run it again" (the work is dropped; it writes nothing).
+    async fn within_budget_or_retry(&self, work: Work) -> Answered {
+        match tokio::time::timeout(self.inner.config.budget, work).await {
+            Ok(reply) => now(respond(&reply.response())),
+            Err(_) => {
+                tracing::info!("a seller command ran past the time budget");
+                now(respond(&replies::seller_busy().response()))
+            }
+        }
+    }
+
+    /// Runs `work` for at most the budget: its reply as the response, or a deferred (private)
+    /// response and a follow-up that finishes the work and edits the response.
+    async fn within_budget(&self, mut work: Work, token: String) -> Answered {
         match tokio::time::timeout(self.inner.config.budget, &mut work).await {
             Ok(reply) => now(respond(&reply.response())),
             Err(_) => {
@@ -250,7 +259,7 @@ impl DiscordService {
                     deliver(&api, &token, &reply).await;
                 });
                 Answered {
-                    response: respond(&replies::deferred(ephemeral)),
+                    response: respond(&replies::deferred(true)),
                     follow_up: Some(follow_up),
                 }
             }

@@ -3,11 +3,15 @@
 
 mod common;
 
-use common::interactions::{From, command, user};
-use common::{raw, service, signed, signed_with, signing_key, table_snapshot};
+use common::interactions::{From, command, ping, user};
+use common::{
+    config, raw, service, signed, signed_at, signed_with, signing_key, table_snapshot, unix_now,
+};
 use ed25519_dalek::{Signer, SigningKey};
 use lambda_http::Request;
+use promo_discord::signature::{self, MAX_AGE_SECS, MAX_SKEW_SECS, Rejected};
 use promo_testkit::fixtures::{HOUR_MS, campaign, campaign_with_codes, memory_store};
+use std::time::Duration;
 
 fn sig(key: &SigningKey, timestamp: &str, body: &[u8]) -> String {
     hex::encode(key.sign(&[timestamp.as_bytes(), body].concat()).to_bytes())
@@ -30,7 +34,8 @@ async fn bad_requests_are_refused_and_change_nothing() {
     campaign_with_codes(&store, campaign("guarded", HOUR_MS), 5).await;
     let svc = service(&store);
     let key = signing_key();
-    let ts = "1767225600";
+    let now = unix_now();
+    let ts = &now.to_string();
     let claim = command("claim", &[("campaign", "guarded")], &From::dm(user(1)))
         .to_string()
         .into_bytes();
@@ -38,7 +43,7 @@ async fn bad_requests_are_refused_and_change_nothing() {
 
     let mut flipped_body = claim.clone();
     flipped_body[10] ^= 0x01;
-    let flipped_ts = "1767225601";
+    let flipped_ts = &(now + 1).to_string();
     let mut big = claim.clone();
     big.extend(std::iter::repeat_n(b' ', 1024 * 1024));
     let big_sig = sig(&key, ts, &big);
@@ -140,4 +145,88 @@ async fn bad_requests_are_refused_and_change_nothing() {
     let handled = svc.handle(with(&claim, Some(&good), Some(ts))).await;
     assert_eq!(handled.response.status(), 200);
     assert_ne!(table_snapshot(&store).await, before);
+}
+
+/// The claim of one follower, signed with `timestamp` as Discord would sign it.
+fn claim_at(timestamp: &str, n: u64) -> Request {
+    let body = command("claim", &[("campaign", "replayed")], &From::dm(user(n))).to_string();
+    signed_at(&signing_key(), timestamp, body.as_bytes())
+}
+
+#[tokio::test]
+async fn requests_signed_too_long_ago_or_too_far_ahead_are_refused_and_claim_nothing() {
+    let store = memory_store().await;
+    campaign_with_codes(&store, campaign("replayed", HOUR_MS), 5).await;
+    let svc = service(&store);
+    let now = unix_now();
+    let age = MAX_AGE_SECS as i64;
+    let skew = MAX_SKEW_SECS as i64;
+    // Each correctly signed; the clock may tick while the test runs, so these keep 5 s off the
+    // edges (the exact edges are the next test's, on a fixed clock).
+    let refused: Vec<(&str, String)> = vec![
+        ("just over five minutes old", (now - age - 5).to_string()),
+        ("a day old", (now - 86_400).to_string()),
+        ("the Unix epoch", "0".to_owned()),
+        ("over a minute ahead", (now + skew + 5).to_string()),
+        ("a year ahead", (now + 365 * 86_400).to_string()),
+        ("negative", format!("-{now}")),
+        ("with a plus sign", format!("+{now}")),
+        ("with a leading space", format!(" {now}")),
+        ("milliseconds", (now * 1000).to_string()),
+        ("a fraction", format!("{now}.5")),
+        ("an exponent", "1.7e9".to_owned()),
+        ("hexadecimal", format!("0x{now:x}")),
+        ("not a number", "yesterday".to_owned()),
+        ("too many digits", "9".repeat(40)),
+    ];
+    let before = table_snapshot(&store).await;
+    for (n, (name, ts)) in refused.iter().enumerate() {
+        let handled = svc.handle(claim_at(ts, n as u64 + 1)).await;
+        assert!(handled.follow_up.is_none(), "{name}");
+        assert_eq!(handled.response.status().as_u16(), 401, "{name}");
+        let body = String::from_utf8_lossy(handled.response.body()).to_string();
+        assert!(!body.contains("REPLAYED-"), "{name}: {body}");
+        // A ping too: nothing at all is answered outside the window.
+        let ping = ping().to_string();
+        let handled = svc
+            .handle(signed_at(&signing_key(), ts, ping.as_bytes()))
+            .await;
+        assert_eq!(handled.response.status().as_u16(), 401, "{name} (ping)");
+    }
+    assert_eq!(table_snapshot(&store).await, before, "the table changed");
+
+    // Within the window, on both sides of now, the same claims go through.
+    for (n, ts) in [now - age + 5, now, now + skew - 5].iter().enumerate() {
+        let handled = svc.handle(claim_at(&ts.to_string(), 100 + n as u64)).await;
+        assert_eq!(handled.response.status(), 200, "signed at {ts}");
+        let body = String::from_utf8_lossy(handled.response.body()).to_string();
+        assert!(body.contains("REPLAYED-"), "signed at {ts}: {body}");
+    }
+}
+
+#[test]
+fn the_window_edges_are_five_minutes_back_and_one_minute_ahead() {
+    let verifier = config(None, Duration::from_secs(1)).verifier;
+    let now: u64 = 1_800_000_000;
+    let at = |sent: u64| {
+        let body = ping().to_string();
+        let req = signed_at(&signing_key(), &sent.to_string(), body.as_bytes());
+        signature::verify_at(&verifier, req.headers(), req.body(), now)
+    };
+    assert!(at(now).is_ok());
+    assert!(at(now - MAX_AGE_SECS).is_ok(), "exactly five minutes old");
+    assert_eq!(at(now - MAX_AGE_SECS - 1), Err(Rejected::BadSignature));
+    assert!(at(now + MAX_SKEW_SECS).is_ok(), "exactly a minute ahead");
+    assert_eq!(at(now + MAX_SKEW_SECS + 1), Err(Rejected::BadSignature));
+    // Outside the window and badly signed: the same single answer.
+    let body = ping().to_string();
+    let forged = signed_at(
+        &SigningKey::from_bytes(&[9u8; 32]),
+        &(now - 3600).to_string(),
+        body.as_bytes(),
+    );
+    assert_eq!(
+        signature::verify_at(&verifier, forged.headers(), forged.body(), now),
+        Err(Rejected::BadSignature)
+    );
 }

@@ -6,7 +6,7 @@ mod common;
 
 use common::discord::FakeDiscord;
 use common::interactions::{From, command, user};
-use common::{code_in, config, signed};
+use common::{assert_mentions_nobody, code_in, config, signed};
 use promo_core::{Follower, Timestamp};
 use promo_discord::DiscordService;
 use promo_store::Store;
@@ -65,6 +65,7 @@ async fn a_slow_store_gets_a_deferred_reply_then_one_edit_with_the_code() {
     let body: serde_json::Value = serde_json::from_slice(slow.response.body()).expect("json");
     assert_eq!(body["type"], 5, "deferred: {body}");
     assert_eq!(body["data"]["flags"], 64, "ephemeral: {body}");
+    assert_mentions_nobody(&body["data"]);
     assert!(discord.edits().is_empty());
 
     let follow_up = slow.follow_up.expect("a follow-up");
@@ -75,6 +76,8 @@ async fn a_slow_store_gets_a_deferred_reply_then_one_edit_with_the_code() {
     let edits = discord.edits();
     assert_eq!(edits.len(), 1, "exactly one edit: {edits:?}");
     assert_eq!(edits[0].0, token);
+    // The edit, as Discord received it, mentions nobody either.
+    assert_mentions_nobody(&edits[0].1);
     let content = edits[0].1["content"].as_str().expect("content");
     let code = code_in(content).expect("the code in the edit");
 

@@ -6,9 +6,16 @@ mod common;
 use common::interactions::{
     From, button, command, command_with_id, next_id, ping, user, user_aged,
 };
-use common::{answered, code_in, private_text, service, signed};
-use promo_core::{CampaignId, CampaignStatus, Caps, Follower, InfluencerId, Timestamp};
-use promo_discord::options::{self, BotSettings, CampaignOptions, GuildMapping};
+use common::{
+    LINK_SECRET, answered, assert_mentions_nobody, code_in, private_text, service, signed,
+    table_snapshot,
+};
+use promo_core::{
+    CampaignId, CampaignStatus, Caps, Follower, InfluencerId, LinkKey, Surface, Timestamp,
+};
+use promo_discord::options::{
+    self, AllowedGuild, BotSettings, CampaignOptions, GuildMapping, creator_codes,
+};
 use promo_store::Store;
 use promo_testkit::fixtures::{HOUR_MS, campaign, campaign_with_codes, memory_store};
 
@@ -30,6 +37,65 @@ async fn issued_to(store: &Store, c: &str, inf: &str) -> u32 {
         .iter()
         .find(|r| r.influencer.as_str() == inf)
         .map_or(0, |r| r.claims)
+}
+
+/// Every claim of a campaign, per influencer (direct too), from the records.
+async fn all_issued(store: &Store, c: &str) -> u32 {
+    store
+        .campaign_claims(&cid(c), None)
+        .await
+        .expect("claims")
+        .len() as u32
+}
+
+async fn take_creator_codes(store: &Store, c: &CampaignId, on: bool) {
+    let mut rules = options::campaign_options(store, c).await.expect("options");
+    rules.creator_codes = on;
+    options::put_campaign_options(store, c, &rules)
+        .await
+        .expect("options");
+}
+
+async fn allow(store: &Store, guild: u64, campaigns: &[&CampaignId]) {
+    options::put_allowed_guild(
+        store,
+        guild,
+        &AllowedGuild {
+            all_campaigns: false,
+            campaigns: campaigns.iter().map(|c| (*c).clone()).collect(),
+        },
+    )
+    .await
+    .expect("allow");
+}
+
+fn seller_in(guild: u64, n: u64) -> From {
+    let mut f = From::guild(user(n), guild);
+    f.permissions = Some("32".into()); // MANAGE_GUILD
+    f
+}
+
+/// The custom id of the button in a public `/claim-button` answer, or `None` (and then the
+/// answer is a private refusal).
+fn posted_button(h: promo_discord::Handled) -> Result<String, String> {
+    let (status, body) = answered(h);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["type"], 4, "{body}");
+    assert_mentions_nobody(&body["data"]);
+    match body["data"]["components"][0]["components"][0]["custom_id"].as_str() {
+        Some(id) => {
+            assert_eq!(
+                body["data"]["flags"].as_u64().unwrap_or(0) & 64,
+                0,
+                "public: {body}"
+            );
+            Ok(id.to_owned())
+        }
+        None => {
+            assert_eq!(body["data"]["flags"], 64, "a refusal is private: {body}");
+            Err(body["data"]["content"].as_str().unwrap_or("").to_owned())
+        }
+    }
 }
 
 #[tokio::test]
@@ -97,15 +163,102 @@ async fn claim_names_an_influencer_or_falls_back_to_the_default_campaign() {
     .await
     .expect("settings");
     let text = private_text(
+        svc.handle(signed(&command("claim", &[], &From::dm(user(1)))))
+            .await,
+    );
+    assert!(code_in(&text).is_some(), "{text}");
+    assert_eq!(issued_to(&store, "summer", "direct").await, 1);
+}
+
+#[tokio::test]
+async fn a_typed_influencer_credits_nobody_unless_the_campaign_takes_creator_codes() {
+    let store = memory_store().await;
+    let c = campaign_with_codes(&store, campaign("typed", HOUR_MS), 10).await;
+    store
+        .add_influencer(&c, iid("alice"), "Alice", Some(3))
+        .await
+        .expect("influencer");
+    let svc = service(&store);
+    // (`user` encodes the time it is called at: each follower's id is taken once.)
+    let followers: Vec<u64> = (0..5).map(user).collect();
+    let typed = |n: usize| {
+        signed(&command(
+            "claim",
+            &[("campaign", "typed"), ("influencer", "alice")],
+            &From::dm(followers[n]),
+        ))
+    };
+
+    // Off (the default): a clear answer, and nothing is issued to anyone.
+    let text = private_text(svc.handle(typed(1)).await);
+    assert!(text.contains("can't be typed"), "{text}");
+    assert!(text.contains("Nothing was claimed"), "{text}");
+    assert!(code_in(&text).is_none(), "{text}");
+    assert_eq!(all_issued(&store, "typed").await, 0);
+    assert!(
+        creator_codes::typed_claims(&store, &c)
+            .await
+            .expect("typed")
+            .is_empty()
+    );
+    // Typing a name that is no influencer gets the same answer: nothing to learn from it.
+    let text = private_text(
         svc.handle(signed(&command(
             "claim",
-            &[("influencer", "alice")],
-            &From::dm(user(1)),
+            &[("campaign", "typed"), ("influencer", "nobody")],
+            &From::dm(followers[1]),
         )))
         .await,
     );
+    assert!(text.contains("can't be typed"), "{text}");
+    assert_eq!(all_issued(&store, "typed").await, 0);
+
+    // A follower who already holds a code sees it, and its credit does not change.
+    let direct = private_text(
+        svc.handle(signed(&command(
+            "claim",
+            &[("campaign", "typed")],
+            &From::dm(followers[2]),
+        )))
+        .await,
+    );
+    let held = code_in(&direct).expect("a direct code");
+    let again = private_text(svc.handle(typed(2)).await);
+    assert_eq!(code_in(&again), Some(held), "{again}");
+    assert_eq!(issued_to(&store, "typed", "alice").await, 0);
+    assert_eq!(issued_to(&store, "typed", "direct").await, 1);
+
+    // On: the typed influencer is credited, and the claim is reported as typed.
+    take_creator_codes(&store, &c, true).await;
+    let text = private_text(svc.handle(typed(3)).await);
     assert!(code_in(&text).is_some(), "{text}");
-    assert_eq!(issued_to(&store, "summer", "alice").await, 1);
+    assert_eq!(issued_to(&store, "typed", "alice").await, 1);
+    let reported = creator_codes::typed_claims(&store, &c)
+        .await
+        .expect("typed");
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert_eq!(reported[0].influencer, iid("alice"));
+    assert_eq!(
+        reported[0].follower.user_id.as_str(),
+        followers[3].to_string()
+    );
+    // The follower whose code was already held is not reported as typed.
+    let again = private_text(svc.handle(typed(2)).await);
+    assert!(code_in(&again).is_some(), "{again}");
+    assert_eq!(
+        creator_codes::typed_claims(&store, &c)
+            .await
+            .expect("typed")
+            .len(),
+        1
+    );
+
+    // Turned off again: typed names stop crediting at once (after the settings cache).
+    take_creator_codes(&store, &c, false).await;
+    let text = private_text(svc.handle(typed(4)).await);
+    assert!(text.contains("can't be typed"), "{text}");
+    assert_eq!(issued_to(&store, "typed", "alice").await, 1);
+    assert_eq!(all_issued(&store, "typed").await, 2);
 }
 
 #[tokio::test]
@@ -118,6 +271,7 @@ async fn a_seller_posts_a_button_and_a_click_claims_for_that_influencer() {
         .expect("influencer");
     let svc = service(&store);
     let guild = 555;
+    allow(&store, guild, &[&c]).await;
 
     // A member without Manage Server is turned away.
     let plain = From::guild(user(9), guild);
@@ -131,28 +285,25 @@ async fn a_seller_posts_a_button_and_a_click_claims_for_that_influencer() {
     );
     assert!(refused.contains("Manage Server"), "{refused}");
 
-    let mut seller = From::guild(user(10), guild);
-    seller.permissions = Some("32".into()); // MANAGE_GUILD
-    let (status, posted) = answered(
-        svc.handle(signed(&command(
+    let posted = svc
+        .handle(signed(&command(
             "claim-button",
             &[("campaign", "promo"), ("influencer", "bob")],
-            &seller,
+            &seller_in(guild, 10),
         )))
-        .await,
-    );
-    assert_eq!(status, 200);
-    assert_eq!(posted["type"], 4);
-    assert_eq!(
-        posted["data"]["flags"].as_u64().unwrap_or(0) & 64,
-        0,
-        "public: {posted}"
-    );
-    assert!(code_in(posted["data"]["content"].as_str().unwrap_or("")).is_none());
-    let custom_id = posted["data"]["components"][0]["components"][0]["custom_id"]
+        .await;
+    let (_, body) = answered(posted);
+    assert!(code_in(body["data"]["content"].as_str().unwrap_or("")).is_none());
+    let custom_id = body["data"]["components"][0]["components"][0]["custom_id"]
         .as_str()
         .expect("a button")
         .to_owned();
+    assert_eq!(
+        body["data"]["flags"].as_u64().unwrap_or(0) & 64,
+        0,
+        "public"
+    );
+    assert_mentions_nobody(&body["data"]);
     assert!(
         custom_id.starts_with("claim:") && custom_id.len() <= 100,
         "{custom_id}"
@@ -172,7 +323,218 @@ async fn a_seller_posts_a_button_and_a_click_claims_for_that_influencer() {
             .await,
     );
     assert!(text.contains("not valid"), "{text}");
-    assert_eq!(issued_to(&store, "promo", "direct").await, 0);
+    assert_eq!(all_issued(&store, "promo").await, 1);
+}
+
+#[tokio::test]
+async fn claim_buttons_are_minted_only_where_the_seller_allowed() {
+    let store = memory_store().await;
+    let c = campaign_with_codes(&store, campaign("spring", HOUR_MS), 5).await;
+    let other = campaign_with_codes(&store, campaign("autumn", HOUR_MS), 5).await;
+    for i in ["dana", "erin"] {
+        store
+            .add_influencer(&c, iid(i), i, None)
+            .await
+            .expect("influencer");
+    }
+    let (stranger, allowed, mapped) = (1001, 1002, 1003);
+    allow(&store, allowed, &[&other]).await;
+    options::put_guild_mapping(
+        &store,
+        mapped,
+        &GuildMapping {
+            campaign: c.clone(),
+            influencer: iid("dana"),
+        },
+    )
+    .await
+    .expect("mapping");
+    let svc = service(&store);
+    let before = table_snapshot(&store).await;
+    let ask = |from: &From, opts: &[(&str, &str)]| signed(&command("claim-button", opts, from));
+
+    // A server the seller never allowed: refused, whatever the campaign, even for an admin.
+    let mut admin = From::guild(user(1), stranger);
+    admin.permissions = Some("8".into()); // ADMINISTRATOR
+    for campaign in ["spring", "no-such-campaign", "Not An Id!"] {
+        let why = posted_button(svc.handle(ask(&admin, &[("campaign", campaign)])).await)
+            .expect_err("refused");
+        assert!(why.contains("can't be posted in this server"), "{why}");
+        assert!(why.contains("Nothing was posted"), "{why}");
+    }
+    // Allowed, but for another campaign only.
+    let why = posted_button(
+        svc.handle(ask(&seller_in(allowed, 2), &[("campaign", "spring")]))
+            .await,
+    )
+    .expect_err("refused");
+    assert!(why.contains("can't be posted in this server"), "{why}");
+    // Allowed, but the member lacks Manage Server there (the command's default permission
+    // is not the check: a server can hand the command to anyone).
+    let mut helper = From::guild(user(3), allowed);
+    helper.permissions = Some("2048".into()); // SEND_MESSAGES
+    let text = private_text(svc.handle(ask(&helper, &[("campaign", "autumn")])).await);
+    assert!(text.contains("Manage Server"), "{text}");
+    // In a direct message there is no server and no member permission.
+    let text = private_text(
+        svc.handle(ask(&From::dm(user(4)), &[("campaign", "autumn")]))
+            .await,
+    );
+    assert!(text.contains("Manage Server"), "{text}");
+    // A mapped server: its own influencer only.
+    let why = posted_button(
+        svc.handle(ask(
+            &seller_in(mapped, 5),
+            &[("campaign", "spring"), ("influencer", "erin")],
+        ))
+        .await,
+    )
+    .expect_err("refused");
+    assert!(why.contains("its own influencer only"), "{why}");
+    let why = posted_button(
+        svc.handle(ask(&seller_in(mapped, 5), &[("campaign", "autumn")]))
+            .await,
+    )
+    .expect_err("refused");
+    assert!(why.contains("can't be posted in this server"), "{why}");
+    assert_eq!(table_snapshot(&store).await, before, "nothing written");
+
+    // What the seller allowed is minted: the allowed campaign, and the mapped server's own
+    // influencer (named or not).
+    let key = LinkKey::new(LINK_SECRET).expect("key");
+    let id = posted_button(
+        svc.handle(ask(&seller_in(allowed, 2), &[("campaign", "autumn")]))
+            .await,
+    )
+    .expect("posted");
+    let target = key
+        .verify_for(
+            Surface::DiscordButton,
+            id.strip_prefix("claim:").expect("prefix"),
+        )
+        .expect("signed");
+    assert_eq!((target.campaign, target.influencer), (other.clone(), None));
+    let id = posted_button(
+        svc.handle(ask(&seller_in(mapped, 5), &[("campaign", "spring")]))
+            .await,
+    )
+    .expect("posted");
+    let target = key
+        .verify_for(
+            Surface::DiscordButton,
+            id.strip_prefix("claim:").expect("prefix"),
+        )
+        .expect("signed");
+    assert_eq!(target.influencer, Some(iid("dana")));
+    assert_eq!(all_issued(&store, "spring").await, 0);
+    assert_eq!(all_issued(&store, "autumn").await, 0);
+}
+
+#[tokio::test]
+async fn a_button_works_only_in_a_server_that_may_carry_it() {
+    let store = memory_store().await;
+    let c = campaign_with_codes(&store, campaign("carry", HOUR_MS), 5).await;
+    store
+        .add_influencer(&c, iid("bob"), "Bob", None)
+        .await
+        .expect("influencer");
+    let guild = 2001;
+    allow(&store, guild, &[&c]).await;
+    let svc = service(&store);
+    let custom_id = posted_button(
+        svc.handle(signed(&command(
+            "claim-button",
+            &[("campaign", "carry"), ("influencer", "bob")],
+            &seller_in(guild, 1),
+        )))
+        .await,
+    )
+    .expect("posted");
+
+    // Pressed in another server, or in a direct message: refused, nothing issued.
+    for from in [From::guild(user(2), 2002), From::dm(user(2))] {
+        let text = private_text(svc.handle(signed(&button(&custom_id, &from))).await);
+        assert!(text.contains("can't be used here"), "{text}");
+    }
+    assert_eq!(all_issued(&store, "carry").await, 0);
+
+    // Taking the server's permission back voids the buttons posted there.
+    options::remove_allowed_guild(&store, guild)
+        .await
+        .expect("remove");
+    let text = private_text(
+        svc.handle(signed(&button(&custom_id, &From::guild(user(3), guild))))
+            .await,
+    );
+    assert!(text.contains("can't be used here"), "{text}");
+    assert_eq!(all_issued(&store, "carry").await, 0);
+    allow(&store, guild, &[&c]).await;
+    let text = private_text(
+        svc.handle(signed(&button(&custom_id, &From::guild(user(3), guild))))
+            .await,
+    );
+    assert!(code_in(&text).is_some(), "{text}");
+    assert_eq!(issued_to(&store, "carry", "bob").await, 1);
+}
+
+#[tokio::test]
+async fn a_telegram_deep_link_payload_is_no_claim_button() {
+    let store = memory_store().await;
+    let c = campaign_with_codes(&store, campaign("cross", HOUR_MS), 5).await;
+    store
+        .add_influencer(&c, iid("bob"), "Bob", None)
+        .await
+        .expect("influencer");
+    let guild = 3001;
+    allow(&store, guild, &[&c]).await;
+    let svc = service(&store);
+    let key = LinkKey::new(LINK_SECRET).expect("key");
+    let start = key.sign_for(Surface::TelegramStart, &c, Some(&iid("bob")));
+    let text = private_text(
+        svc.handle(signed(&button(
+            &format!("claim:{start}"),
+            &From::guild(user(1), guild),
+        )))
+        .await,
+    );
+    assert!(text.contains("not valid"), "{text}");
+    assert_eq!(all_issued(&store, "cross").await, 0);
+    // The same campaign and influencer, signed for a button, claims.
+    let real = key.sign_for(Surface::DiscordButton, &c, Some(&iid("bob")));
+    let text = private_text(
+        svc.handle(signed(&button(
+            &format!("claim:{real}"),
+            &From::guild(user(1), guild),
+        )))
+        .await,
+    );
+    assert!(code_in(&text).is_some(), "{text}");
+}
+
+#[tokio::test]
+async fn any_unicode_in_a_button_gets_a_clear_refusal_and_claims_nothing() {
+    let store = memory_store().await;
+    campaign_with_codes(&store, campaign("odd", HOUR_MS), 5).await;
+    let svc = service(&store);
+    let before = table_snapshot(&store).await;
+    for junk in [
+        "claim:BA\u{e9}abcdefghijk",
+        "claim:BA\u{e9}abcdefghijklmn",
+        "claim:\u{1F600}\u{1F600}\u{1F600}\u{1F600}\u{1F600}",
+        "claim:\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}",
+        "claim:\u{202e}EAodd\u{200b}abcdefghijkl",
+        "claim:",
+        "claim:EAoddAAAAAAAAAAAA",
+    ] {
+        let text = private_text(
+            svc.handle(signed(&button(junk, &From::guild(user(1), 1))))
+                .await,
+        );
+        assert!(text.contains("not valid"), "{junk:?}: {text}");
+    }
+    // Refused before anything was read or written.
+    assert_eq!(table_snapshot(&store).await, before);
+    assert_eq!(all_issued(&store, "odd").await, 0);
 }
 
 #[tokio::test]
@@ -193,6 +555,7 @@ async fn every_refusal_gets_a_clear_private_reply() {
     assert!(text.contains("does not exist"), "{text}");
 
     let open = campaign_with_codes(&store, campaign("open", HOUR_MS), 3).await;
+    take_creator_codes(&store, &open, true).await;
     let text = private_text(svc.handle(ask("open", Some("nobody"), 1)).await);
     assert!(text.contains("not part of this campaign"), "{text}");
 
@@ -234,6 +597,7 @@ async fn every_refusal_gets_a_clear_private_reply() {
     assert!(text.contains("all codes have been claimed"), "{text}");
 
     let q = campaign_with_codes(&store, campaign("quota", HOUR_MS), 5).await;
+    take_creator_codes(&store, &q, true).await;
     store
         .add_influencer(&q, iid("carol"), "Carol", Some(1))
         .await
@@ -271,6 +635,7 @@ async fn ineligible_claimers_are_told_why_and_get_nothing() {
             min_account_age_days: Some(30),
             require_role: Some(role),
             require_guild: Some(guild),
+            creator_codes: false,
         },
     )
     .await
@@ -349,6 +714,7 @@ async fn a_guild_mapped_to_an_influencer_attributes_claims_there() {
 async fn stats_show_the_callers_own_numbers_only() {
     let store = memory_store().await;
     let c = campaign_with_codes(&store, campaign("numbers", HOUR_MS), 10).await;
+    take_creator_codes(&store, &c, true).await;
     store
         .add_influencer(&c, iid("fay"), "Fay", Some(3))
         .await

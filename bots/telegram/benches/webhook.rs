@@ -88,7 +88,9 @@ async fn main() {
     let mut new = campaign("bench", HOUR_MS);
     new.shards = 16;
     let id: CampaignId = campaign_with_codes(&store, new, total).await;
-    let payload = config.link_key.sign(&id, None);
+    let payload = config
+        .link_key
+        .sign_for(promo_core::Surface::TelegramStart, &id, None);
     let svc = TelegramService::new(store.clone(), config);
 
     // Warm-up: caches, connections.

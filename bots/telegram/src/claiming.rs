@@ -22,7 +22,11 @@ impl TelegramService {
     /// Hands `asker` their code for `target`, or says why not.
     pub(crate) async fn claim(&self, asker: &Asker, target: &Target) -> Result<(), ProcessError> {
         let link = match target {
-            Target::Link(payload) => match self.config().link_key.verify(payload) {
+            Target::Link(payload) => match self
+                .config()
+                .link_key
+                .verify_for(promo_core::Surface::TelegramStart, payload)
+            {
                 Ok(link) => link,
                 Err(why) => {
                     tracing::info!(reason = %why, "refused a deep link");
@@ -134,9 +138,11 @@ impl TelegramService {
         texts: &Texts<'_>,
     ) -> Result<(), ProcessError> {
         let payload = || {
-            self.config()
-                .link_key
-                .sign(&link.campaign, link.influencer.as_ref())
+            self.config().link_key.sign_for(
+                promo_core::Surface::TelegramStart,
+                &link.campaign,
+                link.influencer.as_ref(),
+            )
         };
         let notify = || {
             InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
@@ -184,10 +190,11 @@ impl TelegramService {
         texts: &Texts<'_>,
     ) -> Result<(), ProcessError> {
         let channel = opts.required_channel.as_deref().unwrap_or_default();
-        let payload = self
-            .config()
-            .link_key
-            .sign(&link.campaign, link.influencer.as_ref());
+        let payload = self.config().link_key.sign_for(
+            promo_core::Surface::TelegramStart,
+            &link.campaign,
+            link.influencer.as_ref(),
+        );
         let mut rows = Vec::new();
         if let Some(name) = channel.strip_prefix('@')
             && let Ok(url) = reqwest::Url::parse(&format!("https://t.me/{name}"))

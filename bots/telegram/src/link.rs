@@ -1,7 +1,7 @@
 //! Deep links: `https://t.me/<bot>?start=<payload>`, the payload signed by [`LinkKey`] so
 //! nobody can move attribution to another influencer.
 
-use promo_core::{CampaignId, InfluencerId, LinkKey};
+use promo_core::{CampaignId, InfluencerId, LinkKey, Surface};
 
 /// The deep link that opens a private chat with the bot and claims a code of `campaign`,
 /// credited to `influencer` (or to nobody).
@@ -14,7 +14,7 @@ pub fn deep_link(
     let bot = bot_username.trim().trim_start_matches('@');
     format!(
         "https://t.me/{bot}?start={}",
-        key.sign(campaign, influencer)
+        key.sign_for(Surface::TelegramStart, campaign, influencer)
     )
 }
 
@@ -41,7 +41,9 @@ mod tests {
             .strip_prefix("https://t.me/promo_bot?start=")
             .expect("shape");
         assert!(deep_link_payload_ok(payload));
-        let target = key.verify(payload).expect("verifies");
+        let target = key
+            .verify_for(Surface::TelegramStart, payload)
+            .expect("verifies");
         assert_eq!(target.influencer, Some(i));
         assert!(!deep_link_payload_ok("has space"));
         assert!(!deep_link_payload_ok(&"a".repeat(65)));

@@ -43,7 +43,11 @@ impl TelegramService {
         asker: &Asker,
         payload: &str,
     ) -> Result<(), ProcessError> {
-        let Ok(link) = self.config().link_key.verify(payload) else {
+        let Ok(link) = self
+            .config()
+            .link_key
+            .verify_for(promo_core::Surface::TelegramStart, payload)
+        else {
             self.answer(query, Some(Texts::english().bad_link())).await;
             return Ok(());
         };
@@ -160,7 +164,11 @@ impl TelegramService {
             return Ok(Sent::Rejected);
         };
         let influencer = Some(&waiter.influencer).filter(|i| !i.is_direct());
-        let payload = self.config().link_key.sign(&waiter.campaign, influencer);
+        let payload = self.config().link_key.sign_for(
+            promo_core::Surface::TelegramStart,
+            &waiter.campaign,
+            influencer,
+        );
         let text = render(texts.notify_ready(), &[("product", Value::Text(product))]);
         let buttons = Some(self.claim_button(texts, &payload));
         match self

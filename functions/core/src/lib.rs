@@ -23,7 +23,7 @@ pub use code::{CodeState, Lane, PromoCode};
 pub use error::ParseError;
 pub use ids::{CampaignId, Follower, InfluencerId, OrderRef, Platform, PlatformUserId};
 pub use influencer::Influencer;
-pub use link::{LinkKey, LinkTarget};
+pub use link::{LinkKey, LinkTarget, Surface};
 pub use outcome::{ClaimRefusal, Claimed, RedeemRefusal, Redeemed};
 pub use page_token::{PageHolder, PageToken, PageTokenError};
 pub use time::Timestamp;

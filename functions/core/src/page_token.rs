@@ -271,7 +271,7 @@ mod tests {
 
         #[test]
         fn a_deep_link_signature_never_opens_a_page(c in "[a-z0-9]{1,24}") {
-            let link = key().sign(&CampaignId::parse(&c).expect("id"), None);
+            let link = key().sign_for(crate::link::Surface::TelegramStart, &CampaignId::parse(&c).expect("id"), None);
             prop_assert!(key().verify_page(&link, Timestamp(0)).is_err());
         }
     }

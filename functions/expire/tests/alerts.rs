@@ -144,6 +144,11 @@ async fn alerts_are_sent_once_per_crossing_to_both_channels() {
         .find(|(p, _, _)| p == "/api/v10/channels/987654/messages")
         .expect("discord call");
     assert_eq!(discord.1.as_deref(), Some("Bot discord-token"));
+    // A channel message that mentions nobody, whatever a campaign or influencer is called.
+    assert_eq!(
+        discord.2["allowed_mentions"],
+        serde_json::json!({"parse": []})
+    );
     let telegram = calls
         .iter()
         .find(|(p, _, _)| p.ends_with("/sendMessage"))

@@ -153,7 +153,10 @@ pub async fn links(
     }
     // Plain lines, not a table: a terminal must never wrap a link.
     for (label, id) in &targets {
-        let payload = key.sign(campaign, id.as_ref());
+        // One payload per surface: a button's custom id is readable by any server member, so
+        // it must not work as a deep link (nor the other way round).
+        let payload = key.sign_for(promo_core::Surface::TelegramStart, campaign, id.as_ref());
+        let button = key.sign_for(promo_core::Surface::DiscordButton, campaign, id.as_ref());
         println!("{label}");
         match bot {
             Some(bot) => println!(
@@ -165,7 +168,7 @@ pub async fn links(
             }
         }
         println!(
-            "  discord:   claim:{payload}  (button custom id; a seller posts the button with `/claim-button`)"
+            "  discord:   claim:{button}  (button custom id; a seller posts the button with `/claim-button`)"
         );
         if let (Some(base), Some(inf)) = (page.base_url.as_deref(), id) {
             let holder = promo_core::PageHolder::Influencer(campaign.clone(), inf.clone());

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{PROMO, ok, promo, stats, stderr, stdout};
-use promo_core::{CampaignId, Follower, InfluencerId, LinkKey, Timestamp};
+use promo_core::{CampaignId, Follower, InfluencerId, LinkKey, Surface, Timestamp};
 use promo_store::Store;
 use promo_store::claim::ClaimRequest;
 use std::path::Path;
@@ -84,14 +84,28 @@ fn links_are_signed_for_each_influencer_and_need_the_secret() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!text.contains(SECRET), "the secret was printed");
     let key = LinkKey::new(SECRET.as_bytes()).expect("key");
+    let printed = |marker: &str| -> Vec<String> {
+        text.split(marker)
+            .skip(1)
+            .map(|rest| rest.split_whitespace().next().expect("payload").to_owned())
+            .collect()
+    };
     let mut seen = Vec::new();
-    for payload in text
-        .split("https://t.me/shop_bot?start=")
-        .skip(1)
-        .map(|rest| rest.split_whitespace().next().expect("payload"))
-    {
-        let target = key.verify(payload).expect("every printed link verifies");
+    let starts = printed("https://t.me/shop_bot?start=");
+    let buttons = printed("discord:   claim:");
+    assert_eq!(starts.len(), buttons.len(), "{text}");
+    for (start, button) in starts.iter().zip(&buttons) {
+        let target = key
+            .verify_for(Surface::TelegramStart, start)
+            .expect("every printed link verifies");
         assert_eq!(target.campaign.as_str(), "fall");
+        let on_discord = key
+            .verify_for(Surface::DiscordButton, button)
+            .expect("every printed button verifies");
+        assert_eq!(on_discord, target);
+        // Each surface's payload is refused on the other.
+        assert!(key.verify_for(Surface::DiscordButton, start).is_err());
+        assert!(key.verify_for(Surface::TelegramStart, button).is_err());
         seen.push(target.influencer.map(|i| i.to_string()));
     }
     assert_eq!(seen, vec![None, Some("alice".into()), Some("bob".into())]);

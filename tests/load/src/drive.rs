@@ -5,11 +5,11 @@
 
 use crate::plan::{Channel, FollowerPlan};
 use crate::platforms::discord_code;
-use crate::world::{API_KEY, CAMPAIGN, DISCORD_APP_ID, TELEGRAM_SECRET, World};
+use crate::world::{API_KEY, CAMPAIGN, DISCORD_APP_ID, DISCORD_GUILD, TELEGRAM_SECRET, World};
 use ed25519_dalek::Signer;
 use futures::StreamExt;
 use lambda_http::{Body, Request, http};
-use promo_core::{CampaignId, InfluencerId};
+use promo_core::{CampaignId, InfluencerId, Surface};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -123,27 +123,57 @@ impl Delivery {
             Channel::Discord => {
                 let id = interaction_id(n);
                 let token = format!("load-{id}");
-                let mut options = vec![json!({"name": "campaign", "type": 3, "value": CAMPAIGN})];
-                if let Some(i) = f.influencer {
-                    options.push(json!({"name": "influencer", "type": 3, "value": i}));
-                }
-                let body = json!({
+                let user = json!({"id": f.user.to_string(), "username": format!("user{}", f.index),
+                                  "discriminator": "0", "global_name": null, "avatar": null});
+                let mut body = json!({
                     "id": id.to_string(),
                     "application_id": DISCORD_APP_ID.to_string(),
-                    "type": 2,
                     "token": token,
                     "version": 1,
-                    "data": {"id": "700000000000000001", "name": "claim", "type": 1, "options": options},
                     "channel_id": "600000000000000001",
                     "locale": "en-US",
                     "app_permissions": "0",
                     "entitlements": [],
                     "authorizing_integration_owners": {},
                     "attachment_size_limit": 10_485_760,
-                    "user": {"id": f.user.to_string(), "username": format!("user{}", f.index),
-                             "discriminator": "0", "global_name": null, "avatar": null},
-                    "context": 1,
                 });
+                match f.influencer.and_then(|i| InfluencerId::parse(i).ok()) {
+                    // Attribution on Discord comes from a signed button, pressed in a server
+                    // the seller allowed (a typed influencer name credits nobody).
+                    Some(influencer) => {
+                        let campaign = CampaignId::parse(CAMPAIGN).expect("campaign id");
+                        let payload = world.link_key.sign_for(
+                            Surface::DiscordButton,
+                            &campaign,
+                            Some(&influencer),
+                        );
+                        body["type"] = json!(3);
+                        body["data"] =
+                            json!({"custom_id": format!("claim:{payload}"), "component_type": 2});
+                        body["guild_id"] = json!(DISCORD_GUILD.to_string());
+                        body["context"] = json!(0);
+                        body["member"] = json!({
+                            "user": user, "roles": [], "joined_at": "2020-01-01T00:00:00.000000+00:00",
+                            "deaf": false, "mute": false, "flags": 0, "pending": false, "permissions": "0",
+                        });
+                        body["message"] = json!({
+                            "id": "800000000000000001", "channel_id": "600000000000000001",
+                            "author": {"id": DISCORD_APP_ID.to_string(), "username": "promo",
+                                       "discriminator": "0", "global_name": null, "avatar": null},
+                            "content": "Get your code", "timestamp": "2025-01-01T00:00:00.000000+00:00",
+                            "edited_timestamp": null, "tts": false, "mention_everyone": false,
+                            "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+                            "pinned": false, "type": 0, "components": [], "flags": 0
+                        });
+                    }
+                    None => {
+                        body["type"] = json!(2);
+                        body["data"] = json!({"id": "700000000000000001", "name": "claim", "type": 1,
+                                              "options": [{"name": "campaign", "type": 3, "value": CAMPAIGN}]});
+                        body["user"] = user;
+                        body["context"] = json!(1);
+                    }
+                }
                 Delivery::Discord {
                     body: body.to_string().into_bytes(),
                     token,
@@ -153,7 +183,13 @@ impl Delivery {
                 let campaign = CampaignId::parse(CAMPAIGN).ok();
                 let influencer = f.influencer.and_then(|i| InfluencerId::parse(i).ok());
                 let payload = campaign
-                    .map(|c| world.link_key.sign(&c, influencer.as_ref()))
+                    .map(|c| {
+                        world.link_key.sign_for(
+                            promo_core::Surface::TelegramStart,
+                            &c,
+                            influencer.as_ref(),
+                        )
+                    })
                     .unwrap_or_default();
                 let text = format!("/start {payload}");
                 let user = json!({"id": f.user, "is_bot": false, "first_name": "Ann",

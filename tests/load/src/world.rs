@@ -26,6 +26,8 @@ pub const CAMPAIGN: &str = "load";
 pub const API_KEY: &str = "load-api-key-0123456789";
 /// The Discord application id.
 pub const DISCORD_APP_ID: u64 = 900_000_000_000_000_777;
+/// The Discord server whose claim buttons followers press (the seller allowed it).
+pub const DISCORD_GUILD: u64 = 900_000_000_000_000_555;
 /// The Telegram webhook secret.
 pub const TELEGRAM_SECRET: &str = "load_webhook_secret-0123";
 /// The Telegram bot token (sent to the fake Bot API only; never printed).
@@ -102,6 +104,18 @@ impl World {
                 .await
                 .with_context(|| format!("adding influencer {name}"))?;
         }
+
+        // Influencer claims on Discord come from claim buttons posted in this server.
+        promo_discord::options::put_allowed_guild(
+            &direct,
+            DISCORD_GUILD,
+            &promo_discord::options::AllowedGuild {
+                all_campaigns: false,
+                campaigns: vec![campaign.clone()],
+            },
+        )
+        .await
+        .context("allowing the Discord server")?;
 
         let faults = Arc::new(
             Faults::new(FaultRates::spread(options.fault_rate)).seeded(options.seed ^ 0xfa17),

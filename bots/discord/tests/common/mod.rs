@@ -35,19 +35,25 @@ pub fn service(store: &Store) -> DiscordService {
     DiscordService::new(store.clone(), config(None, Duration::from_secs(10)))
 }
 
+/// Now, in Unix seconds (what Discord puts in `X-Signature-Timestamp`).
+pub fn unix_now() -> i64 {
+    promo_core::Timestamp::now().millis().div_euclid(1000)
+}
+
 /// Headers as Discord sends them: hex signature over timestamp + body.
 pub fn signed_with(key: &SigningKey, body: &[u8]) -> Request {
-    let timestamp = promo_core::Timestamp::now()
-        .millis()
-        .div_euclid(1000)
-        .to_string();
+    signed_at(key, &unix_now().to_string(), body)
+}
+
+/// Signed by `key` with `timestamp` as the timestamp header, whatever it holds.
+pub fn signed_at(key: &SigningKey, timestamp: &str, body: &[u8]) -> Request {
     let message = [timestamp.as_bytes(), body].concat();
     let signature = hex::encode(key.sign(&message).to_bytes());
     raw(
         body.to_vec(),
         &[
             ("x-signature-ed25519", signature.as_str()),
-            ("x-signature-timestamp", timestamp.as_str()),
+            ("x-signature-timestamp", timestamp),
         ],
     )
 }
@@ -75,12 +81,33 @@ pub fn answered(h: Handled) -> (u16, Value) {
     (status, body)
 }
 
-/// The ephemeral message of a type-4 answer.
+/// Asserts that a message body (an interaction response's `data`, or an edit) mentions
+/// nobody: `allowed_mentions` is present with nothing allowed.
+pub fn assert_mentions_nobody(message: &Value) {
+    let allowed = &message["allowed_mentions"];
+    assert_eq!(allowed["parse"], serde_json::json!([]), "{message}");
+    for list in ["users", "roles"] {
+        assert!(
+            allowed
+                .get(list)
+                .is_none_or(|v| v == &serde_json::json!([])),
+            "{message}"
+        );
+    }
+    assert_ne!(
+        allowed["replied_user"],
+        serde_json::json!(true),
+        "{message}"
+    );
+}
+
+/// The ephemeral message of a type-4 answer (which mentions nobody).
 pub fn private_text(h: Handled) -> String {
     let (status, body) = answered(h);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["type"], 4, "{body}");
     assert_eq!(body["data"]["flags"], 64, "ephemeral: {body}");
+    assert_mentions_nobody(&body["data"]);
     body["data"]["content"]
         .as_str()
         .expect("content")

@@ -120,11 +120,19 @@ async fn tampered_unknown_and_malformed_links_get_a_friendly_answer() {
     let tampered = good.replacen("alice", "bobby", 1);
     let foreign = promo_core::LinkKey::new(b"another-key-0123456789")
         .unwrap()
-        .sign(&id, None);
+        .sign_for(promo_core::Surface::TelegramStart, &id, None);
+    // A Discord claim button's payload, signed with this very key for the same campaign and
+    // influencer: any server member can read a button's custom id, so it is no deep link.
+    let button = h.key.sign_for(
+        promo_core::Surface::DiscordButton,
+        &id,
+        Some(&InfluencerId::parse("alice").unwrap()),
+    );
     let bad_link = Texts::english().bad_link().to_owned();
     for (n, payload) in [
         tampered.as_str(),
         &foreign,
+        &button,
         "garbage",
         "%%%",
         &"A".repeat(64),

@@ -92,9 +92,11 @@ async fn the_webhook_binary_answers_api_gateway_events() {
     assert_eq!(ignored["statusCode"], 200, "{ignored}");
     assert!(bot_api.calls().is_empty());
 
-    let payload = LinkKey::new(LINK_SECRET.as_bytes())
-        .expect("key")
-        .sign(&c, None);
+    let payload = LinkKey::new(LINK_SECRET.as_bytes()).expect("key").sign_for(
+        promo_core::Surface::TelegramStart,
+        &c,
+        None,
+    );
     let start = private_text(3, 42, &format!("/start {payload}"));
     let first = runtime
         .invoke(event(&start, Some(SECRET)), WAIT)

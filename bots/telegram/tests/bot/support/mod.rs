@@ -88,7 +88,8 @@ impl Harness {
     pub fn payload(&self, campaign: &str, influencer: Option<&str>) -> String {
         let c = CampaignId::parse(campaign).expect("campaign id");
         let i = influencer.map(|i| InfluencerId::parse(i).expect("influencer id"));
-        self.key.sign(&c, i.as_ref())
+        self.key
+            .sign_for(promo_core::Surface::TelegramStart, &c, i.as_ref())
     }
 
     /// Posts `update` to the webhook with the right secret.
