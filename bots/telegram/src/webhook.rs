@@ -8,11 +8,14 @@
 //! | 404 / 405 | another path / method |
 //! | 413 | the body is over [`MAX_UPDATE_BYTES`] |
 //! | 503 | in flight elsewhere, or failed in a way worth retrying: Telegram redelivers it |
-//! | 500 | the store failed for good (logged); Telegram redelivers it too |
+//! | 500 | the store failed for good, or handling panicked (logged without the update; the
+//! |     | delivery is released, so the redelivery Telegram sends is handled at once) |
 
 use crate::service::{Delivered, TelegramService};
+use futures::FutureExt;
 use lambda_http::http::Method;
 use promo_api::{ApiError, Request, Response, json_response, match_route, require_method};
+use std::panic::AssertUnwindSafe;
 use teloxide::types::Update;
 
 /// The webhook's path (matched at the end of the request path, so a stage prefix is fine).
@@ -34,7 +37,22 @@ impl TelegramService {
         }
     }
 
+    // A panic anywhere below (the update's handling catches its own; this is the last line)
+    // is a 500, which Telegram redelivers, and never a dropped connection.
     async fn try_handle(&self, req: &Request) -> Result<Response, ApiError> {
+        match AssertUnwindSafe(self.answer_request(req))
+            .catch_unwind()
+            .await
+        {
+            Ok(answer) => answer,
+            Err(_) => {
+                tracing::error!("the webhook handler panicked");
+                Err(ApiError::Internal)
+            }
+        }
+    }
+
+    async fn answer_request(&self, req: &Request) -> Result<Response, ApiError> {
         match_route(req.uri().path(), WEBHOOK_ROUTE).ok_or(ApiError::NotFound)?;
         require_method(req.method(), Method::POST)?;
         self.check_secret(req)?;
@@ -67,6 +85,7 @@ impl TelegramService {
                 tracing::error!(update_id, error = %e, "store failed on an update");
                 Err(ApiError::Internal)
             }
+            Delivered::Failed(crate::ProcessError::Panicked) => Err(ApiError::Internal),
             Delivered::Failed(_) => Err(ApiError::Busy),
         }
     }
