@@ -95,6 +95,16 @@ impl TelegramService {
             if campaign.check_open(now).is_err() {
                 continue;
             }
+            // A campaign the seller moved off Telegram meanwhile: "codes are back" would be
+            // followed by a refusal. The waiters stay on the list should it come back.
+            if !self
+                .store()
+                .platform_policy(&campaign.id)
+                .await?
+                .allows(Platform::Telegram)
+            {
+                continue;
+            }
             let mut waiters: Vec<Waiter> = self
                 .store()
                 .waitlist(&campaign.id, MAX_WAITERS_PER_RUN)
