@@ -68,9 +68,55 @@ pub fn check(
     Ok(())
 }
 
+/// Whether `options` holds a rule. Where a campaign lists no platforms, a Discord rule makes
+/// it open only on Discord and the other platforms with rules of their own: the store's
+/// platform policy ([`promo_store::settings::PlatformPolicy`]), which every claim passes, reads
+/// this document as [`promo_store::settings::holds_rule`] does, and the tests keep the two
+/// in step.
+pub fn has_rules(options: &CampaignOptions) -> bool {
+    options.min_account_age_days.is_some()
+        || options.require_role.is_some()
+        || options.require_guild.is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_discord_rule_counts_for_the_cross_platform_policy() {
+        use promo_core::{CampaignId, Platform};
+        use promo_store::settings::{RULE_DOCUMENTS, campaign_scope, holds_rule};
+        let c = CampaignId::parse("spring").unwrap();
+        assert_eq!(crate::options::campaign_scope(&c), campaign_scope(&c));
+        assert!(
+            RULE_DOCUMENTS
+                .iter()
+                .any(|(p, name, _)| *p == Platform::Discord
+                    && *name == crate::options::CAMPAIGN_OPTIONS_NAME)
+        );
+        for age in [None, Some(0), Some(30)] {
+            for role in [None, Some(9)] {
+                for (guild, creator_codes) in [
+                    (None, false),
+                    (None, true),
+                    (Some(7), false),
+                    (Some(7), true),
+                ] {
+                    // Every field, on purpose: a new option must be placed here, as a rule
+                    // (closing other platforms) or not (then `holds_rule` must skip it).
+                    let o = CampaignOptions {
+                        min_account_age_days: age,
+                        require_role: role,
+                        require_guild: guild,
+                        creator_codes,
+                    };
+                    let doc = serde_json::to_value(&o).unwrap();
+                    assert_eq!(has_rules(&o), holds_rule(Platform::Discord, &doc), "{o:?}");
+                }
+            }
+        }
+    }
 
     fn snowflake_at(ms: i64) -> u64 {
         ((ms - DISCORD_EPOCH_MS) as u64) << 22

@@ -128,6 +128,9 @@ pub fn refused(r: &ClaimRefusal) -> Reply {
         ClaimRefusal::UnknownInfluencer => {
             "That influencer is not part of this campaign.".to_owned()
         }
+        ClaimRefusal::PlatformClosed { .. } => {
+            "This campaign's codes are not handed out on Discord.".to_owned()
+        }
         ClaimRefusal::NotStarted {
             starts_at: Some(t),
         } => format!("This campaign has not started yet. It opens {}.", when(*t)),

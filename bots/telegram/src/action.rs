@@ -1,6 +1,7 @@
 //! What an update asks the bot to do, decided from the update alone (no I/O), so that the
 //! webhook can skip the store for updates it ignores and tests can check every shape.
 
+use promo_core::{Follower, Platform, PlatformUserId};
 use teloxide::types::{CallbackQueryId, ChatId, MessageId, Update, UpdateKind, User};
 use teloxide::utils::command::parse_command;
 
@@ -24,6 +25,17 @@ impl Asker {
     /// Their private chat with the bot.
     pub fn chat(&self) -> ChatId {
         ChatId(self.user_id as i64)
+    }
+
+    /// Them as a follower: built from the numeric user id teloxide parsed from the update, so
+    /// it is always the canonical decimal (`42`, never `042` or `+42`) whatever the update's
+    /// JSON looked like. `None` only if the platform refuses the id (then nothing is claimed).
+    pub fn follower(&self) -> Option<Follower> {
+        let user_id = PlatformUserId::parse(Platform::Telegram, &self.user_id.to_string()).ok()?;
+        Some(Follower {
+            platform: Platform::Telegram,
+            user_id,
+        })
     }
 }
 
@@ -177,5 +189,18 @@ impl Action {
     /// True when the update needs no work, so it is not even recorded.
     pub fn is_ignored(&self) -> bool {
         matches!(self, Action::Ignore(_))
+    }
+
+    /// The chat the bot answers in (the asker's private chat, or the group), for updates that
+    /// need an answer. Long polling queues each chat's updates apart under this key.
+    pub fn reply_chat(&self) -> Option<ChatId> {
+        match self {
+            Action::Claim { asker, .. }
+            | Action::Stats { asker }
+            | Action::Help { asker }
+            | Action::Pressed { asker, .. } => Some(asker.chat()),
+            Action::PointToPrivate { chat, .. } => Some(*chat),
+            Action::Ignore(_) => None,
+        }
     }
 }

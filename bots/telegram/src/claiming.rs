@@ -6,7 +6,7 @@ use crate::options::{self, CampaignOptions};
 use crate::send::{ProcessError, Refused, Sent};
 use crate::service::TelegramService;
 use crate::texts::{Texts, Value, format_time, render};
-use promo_core::{ClaimRefusal, Claimed, Follower, LinkTarget};
+use promo_core::{ClaimRefusal, Claimed, LinkTarget, ParseError, Platform};
 use promo_store::claim::ClaimRequest;
 use teloxide::prelude::Requester;
 use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, Recipient, UserId};
@@ -22,11 +22,7 @@ impl TelegramService {
     /// Hands `asker` their code for `target`, or says why not.
     pub(crate) async fn claim(&self, asker: &Asker, target: &Target) -> Result<(), ProcessError> {
         let link = match target {
-            Target::Link(payload) => match self
-                .config()
-                .link_key
-                .verify_for(promo_core::Surface::TelegramStart, payload)
-            {
+            Target::Link(payload) => match self.verify_payload(payload) {
                 Ok(link) => link,
                 Err(why) => {
                     tracing::info!(reason = %why, "refused a deep link");
@@ -56,7 +52,8 @@ impl TelegramService {
     async fn claim_link(&self, asker: &Asker, link: &LinkTarget) -> Result<(), ProcessError> {
         let opts = options::campaign_options(self.store(), &link.campaign).await?;
         let texts = Texts::for_language(&opts.translations, asker.language());
-        let Ok(follower) = Follower::parse("telegram", &asker.user_id.to_string()) else {
+        let Some(follower) = asker.follower() else {
+            tracing::warn!("a Telegram user id the store refuses; nothing claimed");
             return Ok(());
         };
         if let Some(channel) = &opts.required_channel {
@@ -66,6 +63,20 @@ impl TelegramService {
                 .follower_claim(&link.campaign, &follower)
                 .await?
                 .is_some();
+            // The claim below checks the platform policy too; asking first spares a follower
+            // of a campaign closed on Telegram a pointless "join the channel".
+            if !holds
+                && !self
+                    .store()
+                    .platform_policy(&link.campaign)
+                    .await?
+                    .allows(Platform::Telegram)
+            {
+                let refusal = ClaimRefusal::PlatformClosed {
+                    platform: Platform::Telegram,
+                };
+                return self.send_refusal(asker, link, &refusal, &texts).await;
+            }
             if !holds {
                 match self.membership(channel, asker.user_id).await? {
                     Membership::Member => {}
@@ -153,6 +164,7 @@ impl TelegramService {
         let (text, buttons) = match refusal {
             ClaimRefusal::UnknownCampaign => (render(texts.unknown_campaign(), &[]), None),
             ClaimRefusal::UnknownInfluencer => (render(texts.bad_link(), &[]), None),
+            ClaimRefusal::PlatformClosed { .. } => (render(texts.platform_closed(), &[]), None),
             ClaimRefusal::NotStarted {
                 starts_at: Some(at),
             } if *at > self.now() => (
@@ -233,6 +245,18 @@ impl TelegramService {
                 Membership::Unknown
             }
         })
+    }
+
+    /// Verifies a deep-link or button payload. Only the shape Telegram allows for `start`
+    /// (1 to 64 characters of `A-Za-z0-9_-`) reaches the signature check: anything else,
+    /// whatever its characters or length, is a bad link without being looked at further.
+    pub(crate) fn verify_payload(&self, payload: &str) -> Result<LinkTarget, ParseError> {
+        if !crate::link::deep_link_payload_ok(payload) {
+            return Err(ParseError::new("link", "is malformed"));
+        }
+        self.config()
+            .link_key
+            .verify_for(promo_core::Surface::TelegramStart, payload)
     }
 
     /// A keyboard with the claim button for `payload`.

@@ -199,6 +199,57 @@ fn api_url(raw: &str) -> Result<reqwest::Url, ConfigError> {
     Ok(url)
 }
 
+/// Faults a test injects into a running bot, to prove that a panic never wedges a delivery or
+/// stops long polling. Compiled only with the `test-hooks` feature (the crate's own tests turn
+/// it on); a deployed bot has no such switch.
+#[cfg(feature = "test-hooks")]
+#[derive(Debug, Default)]
+pub struct Faults {
+    panic_updates: std::sync::Mutex<std::collections::HashMap<u32, u32>>,
+    panic_polls: std::sync::atomic::AtomicU32,
+}
+
+#[cfg(feature = "test-hooks")]
+impl Faults {
+    /// Makes handling update `update_id` panic the next `times` times it is handled.
+    pub fn panic_on_update(&self, update_id: u32, times: u32) {
+        self.updates().insert(update_id, times);
+    }
+
+    /// Makes the long-polling loop panic the next `times` times it receives a batch, before
+    /// it handles the batch.
+    pub fn panic_polling(&self, times: u32) {
+        self.panic_polls
+            .store(times, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn updates(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u32, u32>> {
+        self.panic_updates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether this handling of `update_id` must panic (counting it down).
+    pub(crate) fn take_update_panic(&self, update_id: u32) -> bool {
+        let mut updates = self.updates();
+        match updates.get_mut(&update_id) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether this batch must panic the polling loop (counting it down).
+    pub(crate) fn take_poll_panic(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.panic_polls
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,9 +16,10 @@ pub const BOT_SETTINGS: &str = "bot";
 /// The name of a campaign's Telegram options document.
 pub const CAMPAIGN_OPTIONS: &str = "telegram";
 
-/// The settings scope of a campaign's documents.
+/// The settings scope of a campaign's documents (the store's: the platform policy reads the
+/// Telegram options there, see [`promo_store::settings::RULE_DOCUMENTS`]).
 pub fn campaign_scope(campaign: &CampaignId) -> String {
-    format!("campaign:{campaign}")
+    promo_store::settings::campaign_scope(campaign)
 }
 
 /// The bot's own settings.
@@ -29,7 +30,9 @@ pub struct BotSettings {
     pub default_campaign: Option<CampaignId>,
 }
 
-/// A campaign's Telegram options.
+/// A campaign's Telegram options. `required_channel` is an eligibility rule: while it is set
+/// and the campaign lists no platforms, the campaign is open on Telegram only (and on any other
+/// platform with rules of its own); `translations` is not a rule.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignOptions {
     /// A channel the follower must be a member of (`@name` or a numeric chat id such as
@@ -162,6 +165,33 @@ mod tests {
         assert!(parse_translations(r#"{"de": {"code": "{cod}"}}"#).is_err());
         assert!(parse_translations(r#"{"d e": {}}"#).is_err());
         assert!(parse_translations("[]").is_err());
+    }
+
+    #[test]
+    fn the_required_channel_is_a_rule_of_the_platform_policy_and_translations_are_not() {
+        use promo_core::Platform;
+        use promo_store::settings::{RULE_DOCUMENTS, holds_rule};
+        assert!(
+            RULE_DOCUMENTS
+                .iter()
+                .any(|(p, name, _)| *p == Platform::Telegram && *name == CAMPAIGN_OPTIONS),
+            "the policy reads this document"
+        );
+        let doc = |o: &CampaignOptions| serde_json::to_value(o).expect("json");
+        let gated = CampaignOptions {
+            required_channel: Some("@shop_news".into()),
+            ..CampaignOptions::default()
+        };
+        assert!(holds_rule(Platform::Telegram, &doc(&gated)));
+        let translated = CampaignOptions {
+            translations: parse_translations(r#"{"de": {"ended": "Vorbei."}}"#).expect("valid"),
+            ..CampaignOptions::default()
+        };
+        assert!(!holds_rule(Platform::Telegram, &doc(&translated)));
+        assert!(!holds_rule(
+            Platform::Telegram,
+            &doc(&CampaignOptions::default())
+        ));
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub enum ProcessError {
     /// The update took longer than the handler's deadline.
     #[error("the update took longer than the deadline")]
     Deadline,
+    /// Handling the update panicked (a bug); the panic was caught and the delivery released,
+    /// so a redelivery is handled at once.
+    #[error("handling the update panicked")]
+    Panicked,
 }
 
 impl ProcessError {
@@ -60,7 +64,9 @@ pub(crate) enum Sent {
 }
 
 impl TelegramService {
-    /// Runs a Bot API call built by `make`, waiting out one short 429 in place.
+    /// Runs a Bot API call built by `make`, waiting out one 429 in place when its
+    /// `retry_after` is within [`crate::Tuning::max_inline_wait`]. Only this call waits: in
+    /// long polling, each chat's updates have their own queue, so other chats go on.
     pub(crate) async fn call<T, R>(
         &self,
         method: &'static str,

@@ -4,8 +4,10 @@
 use crate::action::{Action, Button};
 use crate::config::TelegramConfig;
 use crate::send::ProcessError;
+use futures::FutureExt;
 use promo_core::Timestamp;
 use promo_store::{Delivery, Store};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::Bot;
@@ -26,8 +28,13 @@ pub struct Tuning {
     /// The most time one update may take in the webhook before it is answered 503 (and left
     /// for a redelivery).
     pub deadline: Duration,
-    /// The longest 429 `retry_after` waited out in place; longer ones hand the update back.
+    /// The longest 429 `retry_after` a webhook call waits out in place; a longer one hands
+    /// the update back (503) for Telegram to redeliver.
     pub max_inline_wait: Duration,
+    /// In long polling, the longest 429 `retry_after` a call waits out in place (a longer one
+    /// fails the attempt, retried later). Only that chat's queue waits meanwhile: other chats'
+    /// updates go on.
+    pub max_queue_wait: Duration,
     /// Messages per second the waitlist notifier sends at most (Telegram allows about 30).
     pub notify_per_second: u32,
 }
@@ -38,6 +45,7 @@ impl Default for Tuning {
             lease: Duration::from_secs(60),
             deadline: Duration::from_secs(45),
             max_inline_wait: Duration::from_secs(5),
+            max_queue_wait: Duration::from_secs(300),
             notify_per_second: 25,
         }
     }
@@ -55,7 +63,7 @@ pub enum Delivered {
     /// Another attempt is handling it right now: nothing done; ask for a redelivery.
     InFlight,
     /// Handling failed in a way worth retrying; the update stays unfinished, so a redelivery
-    /// after the lease takes it over.
+    /// after the lease takes it over (after a panic, at once: the delivery is released).
     Failed(ProcessError),
 }
 
@@ -71,6 +79,8 @@ struct Inner {
     config: TelegramConfig,
     clock: Clock,
     tuning: Tuning,
+    #[cfg(feature = "test-hooks")]
+    faults: Arc<crate::config::Faults>,
 }
 
 impl TelegramService {
@@ -87,6 +97,8 @@ impl TelegramService {
                 config,
                 clock: Arc::new(Timestamp::now),
                 tuning: Tuning::default(),
+                #[cfg(feature = "test-hooks")]
+                faults: Arc::default(),
             }),
         }
     }
@@ -98,6 +110,8 @@ impl TelegramService {
             config: shared.config.clone(),
             clock: shared.clock.clone(),
             tuning: shared.tuning.clone(),
+            #[cfg(feature = "test-hooks")]
+            faults: shared.faults.clone(),
         });
         let mut inner = inner;
         change(&mut inner);
@@ -134,6 +148,12 @@ impl TelegramService {
     /// The limits and timings.
     pub fn tuning(&self) -> &Tuning {
         &self.inner.tuning
+    }
+
+    /// The faults a test injects (only with the `test-hooks` feature).
+    #[cfg(feature = "test-hooks")]
+    pub fn faults(&self) -> &crate::config::Faults {
+        &self.inner.faults
     }
 
     /// The current time, from the service's clock.
@@ -190,16 +210,34 @@ impl TelegramService {
     /// Handles `update` once however often it is delivered: records its `update_id` with a
     /// conditional put, handles it, and marks it finished. A failed attempt stays unfinished,
     /// so a redelivery after the lease handles it again (and the follower gets the same code).
+    /// A panic anywhere in the handling is caught: it is logged (the update id, never its
+    /// contents), the delivery is released so a redelivery is handled at once, and the answer
+    /// is [`Delivered::Failed`] with [`ProcessError::Panicked`].
     pub async fn deliver(&self, update: Update) -> Delivered {
+        let update_id = update.id.0;
+        match AssertUnwindSafe(self.deliver_once(update))
+            .catch_unwind()
+            .await
+        {
+            Ok(delivered) => delivered,
+            Err(_) => {
+                tracing::error!(update_id, "handling an update panicked");
+                Delivered::Failed(ProcessError::Panicked)
+            }
+        }
+    }
+
+    async fn deliver_once(&self, update: Update) -> Delivered {
         let action = Action::of(&update, &self.config().bot_username);
         if action.is_ignored() {
             return Delivered::Ignored;
         }
         let id = update.id.0.to_string();
         let lease_ms = self.tuning().lease.as_millis() as i64;
+        let started = self.now();
         let begun = self
             .store()
-            .begin_delivery(DELIVERY_SOURCE, &id, self.now(), lease_ms)
+            .begin_delivery(DELIVERY_SOURCE, &id, started, lease_ms)
             .await;
         match begun {
             Ok(Delivery::New) => {}
@@ -207,7 +245,54 @@ impl TelegramService {
             Ok(Delivery::InFlight) => return Delivered::InFlight,
             Err(e) => return Delivered::Failed(e.into()),
         }
-        self.finish(&id, self.run(action).await).await
+        match self.run_guarded(update.id.0, action).await {
+            Err(ProcessError::Panicked) => {
+                self.release(&id, started).await;
+                Delivered::Failed(ProcessError::Panicked)
+            }
+            outcome => self.finish(&id, outcome).await,
+        }
+    }
+
+    /// Runs `action`, the work of update `update_id`, turning a panic into
+    /// [`ProcessError::Panicked`] (logged with the update id only: a panic message can quote
+    /// the input).
+    pub(crate) async fn run_guarded(
+        &self,
+        update_id: u32,
+        action: Action,
+    ) -> Result<(), ProcessError> {
+        #[cfg(feature = "test-hooks")]
+        let inject = self.faults().take_update_panic(update_id);
+        let work = async move {
+            #[cfg(feature = "test-hooks")]
+            if inject {
+                panic!("injected panic");
+            }
+            self.run(action).await
+        };
+        match AssertUnwindSafe(work).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                tracing::error!(update_id, "handling an update panicked");
+                Err(ProcessError::Panicked)
+            }
+        }
+    }
+
+    /// Releases the delivery of update `id` begun at `started`, so a redelivery is handled at
+    /// once. If that fails, the lease frees it later.
+    pub(crate) async fn release(&self, id: &str, started: Timestamp) {
+        match self
+            .store()
+            .release_delivery(DELIVERY_SOURCE, id, started)
+            .await
+        {
+            Ok(()) => tracing::info!(update_id = id, "update released for a redelivery"),
+            Err(e) => {
+                tracing::warn!(update_id = id, error = %e, "releasing an update failed; the lease frees it");
+            }
+        }
     }
 
     pub(crate) async fn finish(&self, id: &str, outcome: Result<(), ProcessError>) -> Delivered {

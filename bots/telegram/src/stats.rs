@@ -5,13 +5,13 @@ use crate::options;
 use crate::send::ProcessError;
 use crate::service::TelegramService;
 use crate::texts::{Texts, Value, render};
-use promo_core::Follower;
 
 impl TelegramService {
     /// Shows `asker` the numbers of every influencer role their account holds, and nothing
     /// else; anyone without a role gets a polite refusal.
     pub(crate) async fn stats(&self, asker: &Asker) -> Result<(), ProcessError> {
-        let Ok(account) = Follower::parse("telegram", &asker.user_id.to_string()) else {
+        let Some(account) = asker.follower() else {
+            tracing::warn!("a Telegram user id the store refuses; no stats");
             return Ok(());
         };
         let roles = self.store().account_roles(&account).await?;

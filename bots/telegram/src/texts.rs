@@ -80,6 +80,8 @@ messages! {
     /// A link that is tampered, malformed or signed with another key.
     bad_link [] = "Sorry, this link doesn't work. Please open the link from the creator's post \
         again, or ask them for a fresh one.";
+    /// The campaign is not open on Telegram (the seller opened it on other platforms only).
+    platform_closed [] = "Sorry, this promotion isn't available on Telegram.";
     /// A link to a campaign that does not exist (any more).
     unknown_campaign [] = "Sorry, this promotion doesn't exist any more.";
     /// `/start` or `/claim` without a link when the seller set no default campaign.
@@ -162,26 +164,24 @@ pub enum Value<'a> {
 pub fn render(template: &str, values: &[(&str, Value<'_>)]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&escape(&rest[..open]));
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            let name = &after[..close];
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(&escape(before));
+        let value = after.split_once('}').and_then(|(name, tail)| {
             values
                 .iter()
                 .find(|(n, _)| *n == name)
-                .map(|(_, v)| (close, *v))
+                .map(|(_, v)| (*v, tail))
         });
         match value {
-            Some((close, Value::Text(t))) => {
+            Some((Value::Text(t), tail)) => {
                 out.push_str(&escape(t));
-                rest = &after[close + 1..];
+                rest = tail;
             }
-            Some((close, Value::Code(c))) => {
+            Some((Value::Code(c), tail)) => {
                 out.push_str("<code>");
                 out.push_str(&escape(c));
                 out.push_str("</code>");
-                rest = &after[close + 1..];
+                rest = tail;
             }
             None => {
                 out.push('{');
@@ -209,10 +209,10 @@ pub fn format_time(at: Timestamp) -> String {
 
 fn check_placeholders(name: &str, text: &str, allowed: &[&str]) -> Result<(), String> {
     let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else { break };
-        let ph = &after[..close];
+    while let Some((_, after)) = rest.split_once('{') {
+        let Some((ph, tail)) = after.split_once('}') else {
+            break;
+        };
         if !allowed.contains(&ph) {
             return Err(format!(
                 "message {name:?} uses {{{ph}}}; it may use {}",
@@ -227,7 +227,7 @@ fn check_placeholders(name: &str, text: &str, allowed: &[&str]) -> Result<(), St
                 }
             ));
         }
-        rest = &after[close + 1..];
+        rest = tail;
     }
     if text.trim().is_empty() {
         return Err(format!("message {name:?} is empty"));

@@ -7,7 +7,7 @@ use crate::options;
 use crate::send::{ProcessError, Sent};
 use crate::service::TelegramService;
 use crate::texts::{Texts, Value, render};
-use promo_core::{Follower, InfluencerId, Platform, Timestamp};
+use promo_core::{InfluencerId, Platform, Timestamp};
 use promo_store::Waiter;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -43,11 +43,7 @@ impl TelegramService {
         asker: &Asker,
         payload: &str,
     ) -> Result<(), ProcessError> {
-        let Ok(link) = self
-            .config()
-            .link_key
-            .verify_for(promo_core::Surface::TelegramStart, payload)
-        else {
+        let Ok(link) = self.verify_payload(payload) else {
             self.answer(query, Some(Texts::english().bad_link())).await;
             return Ok(());
         };
@@ -62,7 +58,8 @@ impl TelegramService {
             self.answer(query, Some(texts.ended())).await;
             return Ok(());
         }
-        let Ok(follower) = Follower::parse("telegram", &asker.user_id.to_string()) else {
+        let Some(follower) = asker.follower() else {
+            tracing::warn!("a Telegram user id the store refuses; not put on the waitlist");
             return Ok(());
         };
         let waiter = Waiter {
@@ -96,6 +93,16 @@ impl TelegramService {
         for ctx in self.store().list_contexts().await? {
             let campaign = &ctx.campaign;
             if campaign.check_open(now).is_err() {
+                continue;
+            }
+            // A campaign the seller moved off Telegram meanwhile: "codes are back" would be
+            // followed by a refusal. The waiters stay on the list should it come back.
+            if !self
+                .store()
+                .platform_policy(&campaign.id)
+                .await?
+                .allows(Platform::Telegram)
+            {
                 continue;
             }
             let mut waiters: Vec<Waiter> = self

@@ -8,7 +8,8 @@
 //! | 404 / 405 | another path / method |
 //! | 413 | the body is over the webhook limit ([`promo_api::BodyClass::Webhook`]) |
 //! | 503 | in flight elsewhere, or failed in a way worth retrying: Telegram redelivers it |
-//! | 500 | the store failed for good (logged); Telegram redelivers it too |
+//! | 500 | the store failed for good, or handling panicked (logged without the update; the
+//! |     | delivery is released, so the redelivery Telegram sends is handled at once) |
 
 use crate::service::{Delivered, TelegramService};
 use axum::Router;
@@ -61,6 +62,7 @@ impl TelegramService {
                 tracing::error!(update_id, error = %e, "store failed on an update");
                 Err(ApiError::Internal)
             }
+            Delivered::Failed(crate::ProcessError::Panicked) => Err(ApiError::Internal),
             Delivered::Failed(_) => Err(ApiError::Busy),
         }
     }

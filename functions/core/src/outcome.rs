@@ -1,7 +1,7 @@
 //! What a claim or a redemption comes to: the success, or a refusal that says why.
 
 use crate::code::PromoCode;
-use crate::ids::InfluencerId;
+use crate::ids::{InfluencerId, Platform};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,13 @@ pub enum ClaimRefusal {
     /// No such influencer in this campaign.
     #[error("unknown influencer")]
     UnknownInfluencer,
+    /// The campaign is not open on the platform the claim comes from: the seller listed other
+    /// platforms, or set eligibility rules for other platforms only.
+    #[error("the campaign is not open on {platform}")]
+    PlatformClosed {
+        /// The platform the claim came from.
+        platform: Platform,
+    },
     /// The campaign is a draft or its start time is ahead.
     #[error("the campaign has not started")]
     NotStarted {
@@ -66,6 +73,7 @@ impl ClaimRefusal {
         match self {
             Self::UnknownCampaign => "unknown_campaign",
             Self::UnknownInfluencer => "unknown_influencer",
+            Self::PlatformClosed { .. } => "platform_closed",
             Self::NotStarted { .. } => "not_started",
             Self::Paused => "paused",
             Self::Ended => "ended",

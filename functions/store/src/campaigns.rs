@@ -7,12 +7,14 @@ use crate::items::{
     CODE_SK, CampaignItem, InfluencerItem, META, available_pk, campaign_pk, code_pk, influencer_sk,
     key, n, s, to_item,
 };
+use crate::settings::{PLATFORMS_SETTING, PlatformList, PlatformPolicy, campaign_scope};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TransactWriteItem, Update};
 use promo_core::{
     Campaign, CampaignId, CampaignStatus, CodeState, Influencer, InfluencerId, Lane, NewCampaign,
-    PromoCode, Timestamp,
+    Platform, PromoCode, Timestamp,
 };
+use std::collections::BTreeSet;
 
 /// How many codes one lane move writes per transaction (DynamoDB allows 100 items; one is the
 /// influencer item).
@@ -287,6 +289,36 @@ impl Store {
             out.extend(page.into_iter().map(|(code, _)| (code, shard)));
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Lists the platforms `campaign` is open on (`None` removes the list: the campaign is then
+    /// open on the platforms that have rules, or on every platform when none has). Takes
+    /// effect for new claims within the settings cache's 2 s. Refuses an empty list: pause the
+    /// campaign instead.
+    pub async fn set_campaign_platforms(
+        &self,
+        campaign: &CampaignId,
+        open_on: Option<BTreeSet<Platform>>,
+    ) -> Result<PlatformPolicy, StoreError> {
+        if self.get_campaign(campaign).await?.is_none() {
+            return Err(unknown(campaign));
+        }
+        let scope = campaign_scope(campaign);
+        match open_on {
+            Some(list) if list.is_empty() => {
+                return Err(StoreError::Refused(
+                    "a campaign must be open on at least one platform (pause it instead)".into(),
+                ));
+            }
+            Some(open_on) => {
+                self.put_setting(&scope, PLATFORMS_SETTING, &PlatformList { open_on })
+                    .await?
+            }
+            None => self.delete_setting(&scope, PLATFORMS_SETTING).await?,
+        }
+        self.platform_policy(campaign).await
     }
 }
 

@@ -46,7 +46,9 @@ enum Attempt {
 impl Store {
     /// Hands `request.follower` one code of the campaign, or the code they already hold.
     /// Safe to call any number of times, concurrently, and after a lost reply: a follower never
-    /// gets a second code, and a code never goes to a second follower.
+    /// gets a second code, and a code never goes to a second follower. A campaign not open on
+    /// the follower's platform ([`Store::platform_policy`]) refuses with
+    /// [`ClaimRefusal::PlatformClosed`]; a code already held is returned whatever the policy.
     pub async fn claim(
         &self,
         request: &ClaimRequest,
@@ -63,6 +65,16 @@ impl Store {
         let Some(ctx) = self.campaign_context(&request.campaign).await? else {
             return Ok(Err(ClaimRefusal::UnknownCampaign));
         };
+        // Every claim path (the API, each bot) passes here once: a campaign open on other
+        // platforms only, listed or by their rules, refuses this one.
+        let platform = request.follower.platform;
+        if !self
+            .platform_policy(&request.campaign)
+            .await?
+            .allows(platform)
+        {
+            return Ok(Err(ClaimRefusal::PlatformClosed { platform }));
+        }
         if let Err(refusal) = ctx.campaign.check_open(now) {
             return Ok(Err(refusal));
         }

@@ -114,4 +114,39 @@ impl Store {
             .map_err(|e| StoreError::sdk("UpdateItem", e))?;
         Ok(())
     }
+
+    /// Gives up an attempt begun at `started_at` (the `now` given to
+    /// [`Store::begin_delivery`]) without finishing it, so a redelivery is handled at once
+    /// instead of after the lease: for a handler that failed in a way that left nothing half
+    /// done worth protecting (a panic). Removes the record only while it is still that
+    /// attempt's and unfinished; otherwise (finished, or taken over since) does nothing.
+    pub async fn release_delivery(
+        &self,
+        source: &str,
+        id: &str,
+        started_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.metrics().write();
+        let result = self
+            .client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(key(delivery_pk(source, id), DELIVERY_SK)))
+            .condition_expression("#state = :started AND started_at = :at")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":started", s("started"))
+            .expression_attribute_values(":at", n(started_at.millis()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(StoreError::sdk("DeleteItem", e)),
+        }
+    }
 }

@@ -4,25 +4,71 @@ use crate::cli::{CampaignCommand, CreateCampaignArgs};
 use crate::output::{num, table, time};
 use anyhow::{Context, bail};
 use comfy_table::Cell;
-use promo_core::{Campaign, CampaignStatus, Caps, NewCampaign, Timestamp};
+use promo_core::{Campaign, CampaignId, CampaignStatus, Caps, NewCampaign, Platform, Timestamp};
 use promo_store::Store;
+use std::collections::BTreeSet;
 
 /// Runs a campaign subcommand.
 pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<()> {
     let now = Timestamp::now();
     match command {
         CampaignCommand::Create(args) => {
-            let new = new_campaign(args, now)?;
-            let campaign = store
+            let platforms: BTreeSet<Platform> = args.platforms.iter().copied().collect();
+            let mut new = new_campaign(args, now)?;
+            // With a platform list, the campaign opens only once the list is stored: a failure
+            // in between leaves a draft, never a campaign open on every platform.
+            let activate = new.activate;
+            if !platforms.is_empty() {
+                new.activate = false;
+            }
+            let mut campaign = store
                 .create_campaign(new, now)
                 .await
                 .context("creating the campaign")?;
+            if !platforms.is_empty() {
+                store
+                    .set_campaign_platforms(&campaign.id, Some(platforms))
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "campaign {} was created as a draft, but its platforms were not                              saved: run `promo campaign platforms {} --open-on ...`, then                              `promo campaign resume {}`",
+                            campaign.id, campaign.id, campaign.id
+                        )
+                    })?;
+                if activate {
+                    campaign = store
+                        .set_campaign_status(&campaign.id, CampaignStatus::Active, now)
+                        .await
+                        .context("activating the campaign")?;
+                }
+            }
             println!(
                 "created campaign {} ({})",
                 campaign.id,
                 campaign.status.as_str()
             );
             print_campaign(&campaign);
+            print_platforms(store, &campaign.id).await?;
+        }
+        CampaignCommand::Platforms {
+            id,
+            open_on,
+            unlisted,
+        } => {
+            let policy = if unlisted {
+                store.set_campaign_platforms(&id, None).await
+            } else if open_on.is_empty() {
+                if store.get_campaign(&id).await?.is_none() {
+                    bail!("unknown campaign {id}");
+                }
+                store.platform_policy(&id).await
+            } else {
+                store
+                    .set_campaign_platforms(&id, Some(open_on.into_iter().collect()))
+                    .await
+            }
+            .with_context(|| format!("the platforms of campaign {id}"))?;
+            println!("campaign {id}: {policy}");
         }
         CampaignCommand::List => {
             let campaigns = store.list_campaigns().await.context("listing campaigns")?;
@@ -52,6 +98,7 @@ pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<()> 
                 .await?
                 .with_context(|| format!("unknown campaign {id}"))?;
             print_campaign(&campaign);
+            print_platforms(store, &id).await?;
         }
         CampaignCommand::Pause { id } => {
             set_status(store, &id, CampaignStatus::Paused, now).await?
@@ -118,6 +165,15 @@ fn parse_time(raw: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
     let t = chrono::DateTime::parse_from_rfc3339(raw.trim())
         .with_context(|| format!("{raw:?} is not an RFC 3339 time like 2025-06-01T00:00:00Z"))?;
     Ok(Timestamp(t.timestamp_millis()))
+}
+
+async fn print_platforms(store: &Store, id: &CampaignId) -> anyhow::Result<()> {
+    let policy = store
+        .platform_policy(id)
+        .await
+        .context("reading the campaign's platforms")?;
+    println!("platforms: {policy}");
+    Ok(())
 }
 
 fn print_campaign(c: &Campaign) {

@@ -1,7 +1,7 @@
 //! The command line: clap types only.
 
 use clap::{Args, Parser, Subcommand};
-use promo_core::{CampaignId, InfluencerId};
+use promo_core::{CampaignId, InfluencerId, Platform};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -174,6 +174,20 @@ pub enum CampaignCommand {
         /// The campaign.
         id: CampaignId,
     },
+    /// Show or set the platforms a campaign is open on. With no list, a campaign is open on
+    /// the platforms that have eligibility rules (`telegram options`, `discord options`), or on
+    /// every platform when none has.
+    Platforms {
+        /// The campaign.
+        id: CampaignId,
+        /// The platforms to open it on, e.g. `telegram,web` (discord, telegram, web); a claim
+        /// from any other is refused.
+        #[arg(long, value_delimiter = ',', value_parser = Platform::parse, conflicts_with = "unlisted")]
+        open_on: Vec<Platform>,
+        /// Removes the list (the rules decide again).
+        #[arg(long)]
+        unlisted: bool,
+    },
 }
 
 /// `promo campaign create`.
@@ -212,6 +226,11 @@ pub struct CreateCampaignArgs {
     /// Create as a draft instead of active.
     #[arg(long)]
     pub draft: bool,
+    /// The platforms the campaign is open on, e.g. `telegram,discord,web`; a claim from any
+    /// other is refused. Without it: the platforms with eligibility rules, or every platform
+    /// while none has (see `campaign platforms`).
+    #[arg(long, value_delimiter = ',', value_parser = Platform::parse)]
+    pub platforms: Vec<Platform>,
 }
 
 /// `promo codes ...`.

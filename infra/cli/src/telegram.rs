@@ -126,6 +126,12 @@ pub async fn run(store: &Store, cmd: TelegramCommand) -> anyhow::Result<()> {
             } else {
                 println!("{campaign}: translations for {}", langs.join(", "));
             }
+            // A channel rule closes the platforms without rules when the campaign lists none.
+            let policy = store
+                .platform_policy(&campaign)
+                .await
+                .context("reading the campaign's platforms")?;
+            println!("{campaign}: {policy}");
         }
     }
     Ok(())

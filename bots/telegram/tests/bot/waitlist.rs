@@ -101,3 +101,37 @@ async fn a_telegram_failure_puts_the_follower_back_for_the_next_run() {
     assert_eq!(report.notified, 1, "{report:?}");
     assert!(h.store.waitlist(&id, 10).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn waiters_are_not_told_codes_are_back_on_a_campaign_moved_off_telegram() {
+    let h = Harness::start().await;
+    let id = campaign_with_codes(&h.store, campaign("spring", HOUR_MS), 1).await;
+    let payload = h.payload("spring", None);
+    assert_eq!(
+        h.post(&private_text(1, 100, &format!("/start {payload}")))
+            .await,
+        200
+    );
+    assert_eq!(
+        h.post(&callback(2, 111, &format!("w:{payload}"))).await,
+        200
+    );
+    h.store
+        .set_campaign_platforms(&id, Some([promo_core::Platform::Web].into()))
+        .await
+        .unwrap();
+    h.store
+        .import_codes(&id, "refill", &codes("REFILL", 5), &|_| {})
+        .await
+        .unwrap();
+    h.api.clear();
+    let report = h.svc.notify_waitlists(Timestamp::now()).await.unwrap();
+    assert_eq!(report.notified, 0, "{report:?}");
+    assert!(h.api.calls().is_empty());
+    assert_eq!(
+        h.store.waitlist(&id, 10).await.unwrap().len(),
+        1,
+        "still waiting"
+    );
+    assert_eq!(h.issued("spring").await, 1);
+}

@@ -36,10 +36,19 @@ pub enum Failure {
     BadRequest(&'static str),
 }
 
+/// Flood control on one chat, as Telegram applies it: the first message after it is switched on
+/// starts a window of `secs`; every message to the chat in the window is refused with the
+/// time left, and messages after it go through.
+struct Throttle {
+    secs: u32,
+    until: Option<Instant>,
+}
+
 #[derive(Default)]
 struct Inner {
     calls: Vec<Call>,
     failures: HashMap<String, VecDeque<Failure>>,
+    throttles: HashMap<i64, Throttle>,
     members: HashMap<u64, &'static str>,
     updates: VecDeque<Value>,
     next_message_id: i64,
@@ -118,6 +127,28 @@ impl FakeBotApi {
             .push_back(failure);
     }
 
+    /// Puts chat `chat` under flood control for `secs` from its next message (see
+    /// [`Throttle`]).
+    pub fn throttle_chat(&self, chat: i64, secs: u32) {
+        self.lock()
+            .throttles
+            .insert(chat, Throttle { secs, until: None });
+    }
+
+    /// The texts of every `sendMessage` to chat `chat` so far, with when each arrived.
+    pub fn sent_to(&self, chat: i64) -> Vec<(String, Instant)> {
+        self.calls_of("sendMessage")
+            .iter()
+            .filter(|c| c.params["chat_id"].as_i64() == Some(chat))
+            .map(|c| {
+                (
+                    c.params["text"].as_str().unwrap_or_default().to_owned(),
+                    c.at,
+                )
+            })
+            .collect()
+    }
+
     /// Makes `getChatMember` answer `status` (`member`, `left`, ...) for `user`.
     pub fn set_member(&self, user: u64, status: &'static str) {
         self.lock().members.insert(user, status);
@@ -149,10 +180,24 @@ async fn answer(
             params: params.clone(),
             at: Instant::now(),
         });
-        inner
-            .failures
-            .get_mut(&method)
-            .and_then(VecDeque::pop_front)
+        let chat = params["chat_id"].as_i64();
+        let now = Instant::now();
+        let throttled = chat
+            .and_then(|chat| inner.throttles.get_mut(&chat))
+            .filter(|_| method == "sendMessage")
+            .and_then(|t| {
+                let until = *t
+                    .until
+                    .get_or_insert(now + std::time::Duration::from_secs(t.secs.into()));
+                let left = until.saturating_duration_since(now);
+                (!left.is_zero()).then(|| Failure::RetryAfter(left.as_secs_f64().ceil() as u32))
+            });
+        throttled.or_else(|| {
+            inner
+                .failures
+                .get_mut(&method)
+                .and_then(VecDeque::pop_front)
+        })
     };
     if let Some(failure) = failure {
         return fail(failure);
@@ -184,11 +229,12 @@ async fn answer(
             if !ready {
                 let _ = tokio::time::timeout(std::time::Duration::from_millis(200), wait).await;
             }
+            // Like Telegram: updates stay until a later call's offset confirms them.
             let mut inner = api.lock();
             inner
                 .updates
                 .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
-            Value::Array(inner.updates.drain(..).collect())
+            Value::Array(inner.updates.iter().cloned().collect())
         }
         "getMe" => {
             json!({"id": 999, "is_bot": true, "first_name": "Promo", "username": "promo_test_bot"})

@@ -105,6 +105,31 @@ impl Harness {
         (status, body)
     }
 
+    /// How many codes of `campaign` were issued, counted from the store's records.
+    pub async fn issued(&self, campaign: &str) -> u64 {
+        let c = CampaignId::parse(campaign).expect("campaign id");
+        u64::from(
+            self.store
+                .campaign_stats(&c, Timestamp::now())
+                .await
+                .expect("stats")
+                .claims,
+        )
+    }
+
+    /// Starts long polling in the background; the returned handle stops it.
+    pub fn start_polling(&self) -> Poller {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let svc = self.svc.clone();
+        let task = tokio::spawn(async move {
+            svc.poll(async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Poller { stop, task }
+    }
+
     /// The code a Telegram user holds in a campaign, if any.
     pub async fn held_code(&self, campaign: &str, user: u64) -> Option<String> {
         let c = CampaignId::parse(campaign).expect("campaign id");
@@ -127,4 +152,33 @@ pub fn webhook_request(body: impl Into<Body>, secret: Option<&str>) -> Request {
         b = b.header("x-telegram-bot-api-secret-token", s);
     }
     b.body(body.into()).expect("request")
+}
+
+/// Long polling running in the background.
+pub struct Poller {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Poller {
+    /// Stops polling and waits (bounded) for the loop to return.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(std::time::Duration::from_secs(5), self.task)
+            .await
+            .expect("poll stops on shutdown")
+            .expect("the poll task does not panic");
+    }
+}
+
+/// Waits until `done` holds, checking every 20 ms, for at most `limit`; returns whether it did.
+pub async fn eventually(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !done() {
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    true
 }
