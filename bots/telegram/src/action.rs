@@ -14,6 +14,14 @@ pub struct Asker {
     pub language: Option<String>,
 }
 
+/// Telegram user ids have at most 52 significant bits (Bot API docs); anything larger (or 0) is
+/// not a Telegram user, and casting it to a chat id would name someone else's chat.
+const MAX_USER_ID: u64 = (1 << 52) - 1;
+
+fn plausible_user(id: u64) -> bool {
+    (1..=MAX_USER_ID).contains(&id)
+}
+
 impl Asker {
     fn of(user: &User) -> Self {
         Self {
@@ -117,7 +125,15 @@ impl Action {
                 let Some(from) = msg.from.as_ref().filter(|u| !u.is_bot) else {
                     return Action::Ignore("message without a human sender");
                 };
+                if !plausible_user(from.id.0) {
+                    return Action::Ignore("sender id outside Telegram's range");
+                }
                 let command = msg.text().and_then(|t| parse_command(t, bot_username));
+                // A private chat's id is its user's id: replies go to `user_id`, so a private
+                // message from anyone else is not answered.
+                if msg.chat.is_private() && i64::try_from(from.id.0).ok() != Some(msg.chat.id.0) {
+                    return Action::Ignore("private chat of another user");
+                }
                 if msg.chat.is_private() {
                     let asker = Asker::of(from);
                     match command {
@@ -170,6 +186,9 @@ impl Action {
                 } else {
                     Button::Unknown
                 };
+                if !plausible_user(q.from.id.0) {
+                    return Action::Ignore("sender id outside Telegram's range");
+                }
                 Action::Pressed {
                     query: q.id.clone(),
                     asker: Asker::of(&q.from),

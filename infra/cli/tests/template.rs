@@ -408,7 +408,7 @@ fn role_of(t: &Value, function: &str) -> Role {
 fn expected_roles() -> BTreeMap<&'static str, (Vec<Grant>, Vec<&'static str>, &'static str)> {
     let claim = || {
         vec![
-            grant("GetItem", "table", &["F#*"]),
+            grant("GetItem", "table", &["F#*", "SET#*"]),
             grant("Query", "table", &["C#*"]),
             grant("Query", "index/gsi1", &["A#*"]),
             grant("PutItem", "table", &["F#*"]),

@@ -63,6 +63,7 @@ fn envelope(kind: u8, user: u64, data: Value) -> Value {
     })
 }
 
+/// A press of a claim button, in the server the seller allowed (where the bot posted it).
 fn button(custom_id: &str, user: u64) -> Value {
     let mut v = envelope(
         3,
@@ -78,7 +79,7 @@ fn button(custom_id: &str, user: u64) -> Value {
         "mention_roles": [], "attachments": [], "embeds": [], "pinned": false, "type": 0,
         "components": [], "flags": 0
     });
-    v
+    in_guild(v, crate::support::SELLER_GUILD, "0")
 }
 
 /// An interaction from `user` in server `guild`, with the member's `permissions` bit set.

@@ -14,6 +14,8 @@ use tokio::net::TcpStream;
 pub const CAMPAIGN: &str = "spring";
 /// A second campaign, for links that name another campaign.
 pub const OTHER_CAMPAIGN: &str = "autumn";
+/// The Discord server the seller allowed for [`CAMPAIGN`]'s claim buttons.
+pub const SELLER_GUILD: u64 = 400_000_000_000_000_777;
 /// The seller's API key (long enough to start serve).
 pub const API_KEY: &str = "hostile-suite-api-key-000000001";
 /// The link secret: signs deep links, buttons and dashboard links.
@@ -75,6 +77,16 @@ impl World {
             );
             codes.extend(mine);
         }
+        common::ok(
+            &data,
+            &[
+                "discord",
+                "allow-guild",
+                &SELLER_GUILD.to_string(),
+                "--campaign",
+                CAMPAIGN,
+            ],
+        );
         for who in ["alice", "bobby"] {
             common::ok(
                 &data,
