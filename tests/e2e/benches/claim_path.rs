@@ -1,5 +1,5 @@
 //! Claim-path benchmark: drains a whole pool through the issue handler on the embedded engine
-//! (the store reaches the engine over loopback HTTP), then asks again for every follower.
+//! (reached in-process, as `promo serve` does), then asks again for every follower.
 //! Prints claims/s, p50/p99 latency, and DynamoDB round trips and write units per claim.
 //!
 //! `cargo bench -p promo-e2e --bench claim_path` (optionally `-- <codes> <concurrency>`).
