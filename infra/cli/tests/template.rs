@@ -462,7 +462,11 @@ fn expected_roles() -> BTreeMap<&'static str, (Vec<Grant>, Vec<&'static str>, &'
         (
             "TelegramFunction",
             (
-                bot(promo_telegram::DELIVERY_SOURCE, &["W#*"]),
+                {
+                    let mut grants = bot(promo_telegram::DELIVERY_SOURCE, &["W#*"]);
+                    grants.push(grant("DeleteItem", "table", &["D#telegram#*"]));
+                    grants
+                },
                 vec!["TelegramSecret", "LinkSecret"],
                 "TelegramLogs",
             ),
@@ -470,7 +474,10 @@ fn expected_roles() -> BTreeMap<&'static str, (Vec<Grant>, Vec<&'static str>, &'
         (
             "DiscordFunction",
             (
-                bot(promo_discord::claim::DELIVERY_SOURCE, &[]),
+                bot(
+                    promo_discord::claim::DELIVERY_SOURCE,
+                    &["SET#discord-creator-code:*"],
+                ),
                 vec!["DiscordSecret", "LinkSecret"],
                 "DiscordLogs",
             ),
@@ -1120,6 +1127,14 @@ async fn every_store_call_of_each_function_is_allowed_and_every_grant_is_used() 
         .await
         .expect("join");
     s.finish_delivery(source, "501").await.expect("finish");
+    // A delivery whose handler panicked is released.
+    let started = now();
+    s.begin_delivery(source, "502", started, 60_000)
+        .await
+        .expect("begin");
+    s.release_delivery(source, "502", started)
+        .await
+        .expect("release");
     check("TelegramFunction", take());
 
     // The waitlist notifier: lists campaigns and waiters, takes one, puts it back.
@@ -1169,6 +1184,10 @@ async fn every_store_call_of_each_function_is_allowed_and_every_grant_is_used() 
     s.finish_delivery(source, "601").await.expect("finish");
     s.account_roles(&discord("3001")).await.expect("roles");
     s.campaign_stats(&spring, now()).await.expect("stats");
+    // A claim whose influencer was typed (creator codes on) is noted first.
+    promo_discord::options::creator_codes::record(&s, &spring, 3003, &alice, now())
+        .await
+        .expect("typed note");
     check("DiscordFunction", take());
 
     // The dashboards: a token's revocation check, an influencer's page, the overview.
