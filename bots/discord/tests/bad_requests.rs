@@ -230,3 +230,58 @@ fn the_window_edges_are_five_minutes_back_and_one_minute_ahead() {
         Err(Rejected::BadSignature)
     );
 }
+
+mod hostile_bodies {
+    //! Correctly signed, so they pass the first gate: any bytes, and interactions carrying any
+    //! Unicode where Discord puts text (custom ids, option values), get a clean answer (200 with
+    //! a refusal, or a 4xx), never a 500 or a panic, and issue nothing.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_signed_bytes_get_a_clean_answer(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            runtime().block_on(async {
+                let store = memory_store().await;
+                campaign_with_codes(&store, campaign("guarded", HOUR_MS), 2).await;
+                let before = table_snapshot(&store).await;
+                let handled = service(&store).handle(signed_with(&signing_key(), &body)).await;
+                let status = handled.response.status().as_u16();
+                prop_assert!(matches!(status, 200 | 400), "status {status}");
+                prop_assert!(handled.follow_up.is_none());
+                prop_assert_eq!(table_snapshot(&store).await, before);
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn any_unicode_in_a_button_or_an_option_gets_a_clean_refusal(text in "\\PC{0,120}") {
+            runtime().block_on(async {
+                let store = memory_store().await;
+                campaign_with_codes(&store, campaign("guarded", HOUR_MS), 2).await;
+                let svc = service(&store);
+                let mut button = command("claim", &[], &From::dm(user(7)));
+                button["type"] = 3.into();
+                button["data"] = serde_json::json!({"custom_id": format!("claim:{text}"), "component_type": 2});
+                let typed = command("claim", &[("campaign", text.as_str()), ("influencer", text.as_str())], &From::dm(user(8)));
+                for interaction in [button, typed] {
+                    let handled = svc.handle(signed(&interaction)).await;
+                    let status = handled.response.status().as_u16();
+                    prop_assert!(matches!(status, 200 | 400), "status {status}");
+                }
+                let codes_issued = store.campaign_claims(&promo_core::CampaignId::parse("guarded").expect("id"), None).await.expect("claims").len();
+                prop_assert_eq!(codes_issued, 0);
+                Ok(())
+            })?;
+        }
+    }
+}

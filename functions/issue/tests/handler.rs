@@ -181,3 +181,69 @@ async fn a_sold_out_campaign_answers_409() {
     );
     assert_eq!(err["error"]["message"], "all codes have been claimed");
 }
+
+mod hostile_bodies {
+    //! Any bytes as a claim body, any Unicode in its fields: a clean 4xx (or a claim for a
+    //! well-formed one), never a 500, never a panic, and nothing issued by a refusal.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    fn assert_clean(status: u16, resp: &Value) -> Result<(), TestCaseError> {
+        prop_assert!(
+            matches!(status, 200 | 201 | 400 | 404 | 409 | 415),
+            "status {status}: {resp}"
+        );
+        if status >= 400 {
+            prop_assert!(resp["error"]["reason"].is_string(), "{resp}");
+            prop_assert!(resp.get("code").is_none(), "{resp}");
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_bytes_as_a_body_are_refused_cleanly(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let rt = runtime();
+            rt.block_on(async {
+                let (store, svc, id) = setup(2).await;
+                let req = request("POST", PATH, Some(KEY), body);
+                let (status, resp) = read(svc.handle(req).await);
+                assert_clean(status, &resp)?;
+                if status >= 400 {
+                    prop_assert!(store.campaign_claims(&id, None).await.expect("claims").is_empty());
+                }
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn any_unicode_in_the_fields_is_refused_cleanly(
+            platform in "\\PC{0,12}|telegram|discord|web",
+            user in "\\PC{0,40}|[0-9]{1,22}",
+            influencer in proptest::option::of("\\PC{0,30}"),
+        ) {
+            let rt = runtime();
+            rt.block_on(async {
+                let (store, svc, id) = setup(2).await;
+                let mut body = json!({"platform": platform, "user_id": user});
+                if let Some(i) = &influencer {
+                    body["influencer"] = json!(i);
+                }
+                let (status, resp) = claim(&svc, PATH, Some(KEY), body).await;
+                assert_clean(status, &resp)?;
+                let claims = store.campaign_claims(&id, None).await.expect("claims").len();
+                prop_assert_eq!(claims, usize::from(status == 201), "{}", resp);
+                Ok(())
+            })?;
+        }
+    }
+}
