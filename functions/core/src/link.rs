@@ -462,74 +462,11 @@ mod surface_tests {
         assert!(key().verify_for(TG, &key().sign_for(TG, &c, None)).is_ok());
     }
 
-    #[test]
-    fn a_direct_link_names_no_influencer() {
-        let c = CampaignId::parse("sale").expect("id");
-        let t = key()
-            .verify_for(TG, &key().sign_for(TG, &c, None))
-            .expect("verifies");
-        assert_eq!(t.influencer, None);
-    }
-
-    #[test]
-    fn the_longest_ids_fit_telegrams_limit() {
-        let c = CampaignId::parse(&"c".repeat(24)).expect("id");
-        let i = InfluencerId::parse(&"i".repeat(24)).expect("id");
-        let p = key().sign_for(TG, &c, Some(&i));
-        assert!(p.len() <= MAX_PAYLOAD, "{}", p.len());
-        assert!(key().verify_for(TG, &p).is_ok());
-    }
-
-    #[test]
-    fn a_link_moved_to_another_influencer_is_refused() {
-        let c = CampaignId::parse("sale").expect("id");
-        let p = key().sign_for(TG, &c, Some(&InfluencerId::parse("alice").expect("id")));
-        let forged = p.replacen("alice", "bobby", 1);
-        assert!(key().verify_for(TG, &forged).is_err());
-    }
-
-    #[test]
-    fn another_key_and_garbage_are_refused() {
-        let c = CampaignId::parse("sale").expect("id");
-        let other = LinkKey::new(b"another-secret-key-here").expect("key");
-        assert!(key().verify_for(TG, &other.sign_for(TG, &c, None)).is_err());
-        for junk in [
-            "",
-            "x",
-            "AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-            "!!!!!!!!!!!!!!!!!",
-            &"z".repeat(65),
-            // A multi-byte character where the ids end: once a panic (byte slicing).
-            "BAéabcdefghijk",
-            "BAéabcdefghijklmn",
-            "EAsal\u{e9}abcdefghijkl",
-            "\u{1F600}\u{1F600}\u{1F600}\u{1F600}",
-        ] {
-            for surface in Surface::ALL {
-                assert!(key().verify_for(surface, junk).is_err(), "{junk}");
-            }
-        }
-        assert!(LinkKey::new(b"short").is_err());
-    }
-
     fn slug() -> impl Strategy<Value = String> {
         "[a-z0-9][a-z0-9_-]{0,23}"
     }
 
     proptest! {
-        #[test]
-        fn any_one_changed_character_is_refused(pos in 0usize..40, ch in 0usize..64) {
-            let c = CampaignId::parse("spring-sale").expect("id");
-            let p = key().sign_for(TG, &c, Some(&InfluencerId::parse("alice").expect("id")));
-            let mut bytes = p.clone().into_bytes();
-            let pos = pos % bytes.len();
-            let new = ALPHABET[ch];
-            prop_assume!(bytes[pos] != new);
-            bytes[pos] = new;
-            let s = String::from_utf8(bytes).expect("ascii");
-            prop_assert!(key().verify_for(TG, &s).is_err());
-        }
-
         #[test]
         fn a_payload_signed_for_one_surface_never_verifies_for_the_other(
             c in slug(),
@@ -544,32 +481,5 @@ mod surface_tests {
             }
         }
 
-        #[test]
-        fn any_unicode_text_is_refused_without_a_panic(s in any::<String>()) {
-            for surface in Surface::ALL {
-                // Only a real signature verifies; arbitrary text never does.
-                prop_assert!(key().verify_for(surface, &s).is_err());
-            }
-        }
-
-        #[test]
-        fn a_signed_payload_with_any_character_spliced_in_is_refused_without_a_panic(
-            pos in 0usize..64,
-            ch in any::<char>(),
-            replace in any::<bool>(),
-        ) {
-            let c = CampaignId::parse("spring").expect("id");
-            let p = key().sign_for(DC, &c, Some(&InfluencerId::parse("alice").expect("id")));
-            let at = pos % (p.len() + 1);
-            let mut s = String::with_capacity(p.len() + 4);
-            s.push_str(&p[..at]);
-            s.push(ch);
-            let rest = if replace && at < p.len() { &p[at + 1..] } else { &p[at..] };
-            s.push_str(rest);
-            prop_assume!(s != p);
-            for surface in Surface::ALL {
-                prop_assert!(key().verify_for(surface, &s).is_err());
-            }
-        }
     }
 }
