@@ -351,8 +351,7 @@ fn sam_parameters(account: &FakeAccount) -> Vec<String> {
     account
         .command_lines()
         .into_iter()
-        .filter(|l| l[0] == "sam")
-        .last()
+        .rfind(|l| l[0] == "sam")
         .expect("sam deploy ran")
 }
 

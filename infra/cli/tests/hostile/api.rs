@@ -277,7 +277,9 @@ async fn api_refuses_hostile_requests_and_issues_nothing() {
         let short = &API_KEY[..15];
         let upper = API_KEY.to_ascii_uppercase();
         let longer = format!("{API_KEY}x");
-        let tries: Vec<(&str, Option<(&str, &str)>, String)> = vec![
+        // (what, a header to send, the path)
+        type Try<'a> = (&'a str, Option<(&'a str, &'a str)>, String);
+        let tries: Vec<Try> = vec![
             ("no key", None, claims.clone()),
             (
                 "short key (a prefix)",

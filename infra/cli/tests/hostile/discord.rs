@@ -304,7 +304,9 @@ async fn discord_endpoint_refuses_hostile_interactions_and_issues_nothing() {
         let mut tampered = body.clone();
         let last = tampered.len() - 2;
         tampered[last] = b' ';
-        let tries: Vec<(&str, Vec<u8>, Option<(String, String)>)> = vec![
+        // (what, the body, the signature and timestamp headers)
+        type Try<'a> = (&'a str, Vec<u8>, Option<(String, String)>);
+        let tries: Vec<Try> = vec![
             ("no signature headers", body.clone(), None),
             (
                 "signed by another key",
