@@ -103,7 +103,7 @@ pub fn lambda_app(router: Router) -> MapRequest<Router, fn(crate::Request) -> cr
 /// Takes an API Gateway stage off the front of the path (`/prod/v1/redemptions` under stage
 /// `prod` becomes `/v1/redemptions`), so the routes match under any stage: `lambda_http` keeps
 /// a named stage in the path. The `$default` stage has no prefix.
-pub fn without_stage(mut req: crate::Request) -> crate::Request {
+fn without_stage(mut req: crate::Request) -> crate::Request {
     use lambda_http::request::RequestContext;
     let stage = match req.extensions().get::<RequestContext>() {
         Some(RequestContext::ApiGatewayV2(c)) => c.stage.clone(),

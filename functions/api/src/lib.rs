@@ -13,7 +13,7 @@ mod logging;
 pub mod routes;
 pub mod secrets;
 
-pub use app::{Buffered, Param, RawBody, app, call, lambda_app, without_stage};
+pub use app::{Buffered, Param, RawBody, app, call, lambda_app};
 pub use auth::{API_KEY_ENV, API_KEY_HEADER, ApiKey, ApiKeyError};
 pub use body::{json_response, parse_json_body};
 pub use error::ApiError;

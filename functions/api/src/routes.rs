@@ -145,8 +145,3 @@ pub const ROUTES: [Route; 9] = [
     TELEGRAM_WEBHOOK,
     DISCORD_INTERACTIONS,
 ];
-
-/// The routes `function` serves.
-pub fn of(function: Function) -> impl Iterator<Item = &'static Route> {
-    ROUTES.iter().filter(move |r| r.function == function)
-}

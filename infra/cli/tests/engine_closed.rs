@@ -7,16 +7,12 @@
 
 mod common;
 
-use common::{PROMO, ok};
+use common::{ok, spawn_serve};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 
 const KEY: &str = "engine-closed-test-key-0123456789";
 
@@ -213,52 +209,13 @@ async fn serve_listens_on_its_own_port_only_and_keeps_its_data_private() {
     );
     ok(&data, &["codes", "generate", "launch", "--count", "5"]);
 
-    let mut child = Command::new(PROMO)
-        .args(["serve", "--port", "0", "--data"])
-        .arg(&data)
-        .env("PROMO_API_KEY", KEY)
-        .env_remove("PROMO_TABLE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("starting promo serve");
-    let pid = child.id().expect("a running child");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("serve printed its URL in time")
-        .expect("reading stdout")
-        .expect("a first line");
-    let base = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    let serve_port: u16 = base
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {base}"));
+    // Started, and healthy (the helper waits for `/healthz`), so the store has been used.
+    let mut serve = spawn_serve(&data, &[], &[("PROMO_API_KEY", KEY)]).await;
+    let (base, pid, serve_port) = (serve.base.clone(), serve.pid(), serve.addr.port());
 
-    // Use the store through every path a request takes: health, a claim (a transaction), a
-    // repeat (a read of the claim), so that nothing opens later unseen.
+    // Use the store through every path a request takes: a claim (a transaction) and a repeat
+    // (a read of the claim), so that nothing opens later unseen.
     let http = reqwest::Client::new();
-    let mut healthy = false;
-    for _ in 0..100 {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            healthy = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(healthy, "/healthz never answered 200");
     let claims = format!("{base}/v1/campaigns/launch/claims");
     let body = json!({ "platform": "telegram", "user_id": "123456789" });
     for expected in [201, 200] {
@@ -309,5 +266,5 @@ async fn serve_listens_on_its_own_port_only_and_keeps_its_data_private() {
     }
     assert_eq!(mode(&dir.path().join("state")), 0o700, "the data directory");
 
-    child.kill().await.expect("stopping serve");
+    serve.stop();
 }
