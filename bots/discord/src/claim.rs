@@ -14,7 +14,7 @@ use crate::seller;
 use promo_core::{
     CampaignId, ClaimRefusal, Follower, InfluencerId, LinkKey, LinkTarget, Surface, Timestamp,
 };
-use promo_store::claim::ClaimRequest;
+use promo_store::claims::ClaimRequest;
 use promo_store::{Delivery, Store, StoreError};
 
 /// The delivery source for interaction ids.
@@ -108,8 +108,8 @@ async fn claim(store: &Store, input: &ClaimInput) -> Result<Reply, StoreError> {
     let now = Timestamp::now();
     let rules = options::campaign_options(store, &campaign).await?;
     // From serenity's parsed u64: always the canonical decimal, one follower per account.
-    let follower = Follower::parse("discord", &input.claimer.user.to_string())
-        .map_err(|e| StoreError::Refused(e.to_string()))?;
+    let follower =
+        Follower::parse("discord", &input.claimer.user.to_string()).map_err(StoreError::build)?;
     if let Credit::Typed(_) = &credit {
         // A code already handed out is shown as it is: typing a name changes nobody's credit.
         if let Some(c) = store.follower_claim(&campaign, &follower).await? {

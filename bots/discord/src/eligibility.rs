@@ -70,8 +70,8 @@ pub fn check(
 
 /// Whether `options` holds a rule. Where a campaign lists no platforms, a Discord rule makes
 /// it open only on Discord and the other platforms with rules of their own: the store's
-/// platform policy ([`promo_store::settings::PlatformPolicy`]), which every claim passes, reads
-/// this document as [`promo_store::settings::holds_rule`] does, and the tests keep the two
+/// platform policy ([`promo_store::bots::settings::PlatformPolicy`]), which every claim passes, reads
+/// this document as [`promo_store::bots::settings::holds_rule`] does, and the tests keep the two
 /// in step.
 pub fn has_rules(options: &CampaignOptions) -> bool {
     options.min_account_age_days.is_some()
@@ -86,7 +86,7 @@ mod tests {
     #[test]
     fn every_discord_rule_counts_for_the_cross_platform_policy() {
         use promo_core::{CampaignId, Platform};
-        use promo_store::settings::{RULE_DOCUMENTS, campaign_scope, holds_rule};
+        use promo_store::bots::settings::{RULE_DOCUMENTS, campaign_scope, holds_rule};
         let c = CampaignId::parse("spring").unwrap();
         assert_eq!(crate::options::campaign_scope(&c), campaign_scope(&c));
         assert!(

@@ -18,8 +18,7 @@ pub async fn handle(store: &Store, user: u64) -> Reply {
 }
 
 async fn stats(store: &Store, user: u64) -> Result<Reply, StoreError> {
-    let account = Follower::parse("discord", &user.to_string())
-        .map_err(|e| StoreError::Refused(e.to_string()))?;
+    let account = Follower::parse("discord", &user.to_string()).map_err(StoreError::build)?;
     let roles = store.account_roles(&account).await?;
     if roles.is_empty() {
         return Ok(Reply::private(

@@ -7,7 +7,7 @@ use crate::send::{ProcessError, Refused, Sent};
 use crate::service::TelegramService;
 use crate::texts::{Texts, Value, format_time, render};
 use promo_core::{ClaimRefusal, Claimed, LinkTarget, ParseError, Platform};
-use promo_store::claim::ClaimRequest;
+use promo_store::claims::ClaimRequest;
 use teloxide::prelude::Requester;
 use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, Recipient, UserId};
 

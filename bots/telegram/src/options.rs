@@ -17,9 +17,9 @@ pub const BOT_SETTINGS: &str = "bot";
 pub const CAMPAIGN_OPTIONS: &str = "telegram";
 
 /// The settings scope of a campaign's documents (the store's: the platform policy reads the
-/// Telegram options there, see [`promo_store::settings::RULE_DOCUMENTS`]).
+/// Telegram options there, see [`promo_store::bots::settings::RULE_DOCUMENTS`]).
 pub fn campaign_scope(campaign: &CampaignId) -> String {
-    promo_store::settings::campaign_scope(campaign)
+    promo_store::bots::settings::campaign_scope(campaign)
 }
 
 /// The bot's own settings.
@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn the_required_channel_is_a_rule_of_the_platform_policy_and_translations_are_not() {
         use promo_core::Platform;
-        use promo_store::settings::{RULE_DOCUMENTS, holds_rule};
+        use promo_store::bots::settings::{RULE_DOCUMENTS, holds_rule};
         assert!(
             RULE_DOCUMENTS
                 .iter()

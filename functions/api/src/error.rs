@@ -247,7 +247,10 @@ mod tests {
 
     #[test]
     fn store_failures_leak_nothing() {
-        let err = StoreError::Corrupt("secret detail".into());
+        let err = StoreError::Corrupt {
+            detail: "secret detail".into(),
+            source: None,
+        };
         let e = ApiError::store("GetItem", &err);
         assert_eq!(e, ApiError::Internal);
         assert!(!e.body().to_string().contains("secret"));

@@ -1,8 +1,8 @@
-//! Sends the seller's alerts (see `promo_store::alerts`) to the Telegram chat and the Discord
+//! Sends the seller's alerts (see `promo_store::bots::alerts`) to the Telegram chat and the Discord
 //! channel they chose, through the platforms' HTTP APIs. Runs after each expire sweep.
 
 use promo_core::Timestamp;
-use promo_store::alerts::{Alert, AlertSettings};
+use promo_store::bots::alerts::{Alert, AlertSettings};
 use promo_store::{Store, StoreError};
 use std::time::Duration;
 
@@ -73,7 +73,7 @@ pub async fn send_alerts(
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
-        .map_err(|e| StoreError::Build(e.without_url().to_string()))?;
+        .map_err(|e| StoreError::build(e.without_url()))?;
     let mut report = AlertReport::default();
     if let (Some(chat), Some((token, base))) = (settings.telegram_chat, &sender.telegram) {
         for alert in store.due_alerts("telegram", &settings, now).await? {

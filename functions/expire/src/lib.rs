@@ -5,7 +5,7 @@ pub mod alerts;
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use promo_core::Timestamp;
-use promo_store::expire::SweepReport;
+use promo_store::claims::SweepReport;
 use promo_store::{Store, StoreError};
 use serde_json::Value;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

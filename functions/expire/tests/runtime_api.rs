@@ -6,7 +6,7 @@ mod common;
 use common::{ending_campaign, scheduled_event, wait_for_the_end};
 use promo_core::CodeState;
 use promo_store::Store;
-use promo_store::engine::{EmbeddedEngine, client_for};
+use promo_store::table::engine::{EmbeddedEngine, client_for};
 use promo_testkit::runtime_api::FakeRuntimeApi;
 use std::time::Duration;
 

@@ -12,7 +12,7 @@ use promo_api::{
 };
 use promo_core::{CampaignId, Claimed, Follower, InfluencerId};
 use promo_store::Store;
-use promo_store::claim::ClaimRequest;
+use promo_store::claims::ClaimRequest;
 use serde::{Deserialize, Serialize};
 
 /// The claim body: `{"platform": "telegram|discord|web", "user_id": "...", "influencer": "..."}`.

@@ -3,8 +3,8 @@
 //! personal data appears here: only counts and times.
 
 use promo_core::{Campaign, Timestamp};
-use promo_store::activity::Activity;
-use promo_store::stats::{CampaignStats, InfluencerStats};
+use promo_store::admin::Activity;
+use promo_store::admin::{CampaignStats, InfluencerStats};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -13,7 +13,7 @@ use lambda_http::Body;
 use promo_api::ApiKey;
 use promo_core::{Follower, InfluencerId, LinkKey, PageHolder, PageToken, Timestamp};
 use promo_stats::StatsService;
-use promo_store::claim::ClaimRequest;
+use promo_store::claims::ClaimRequest;
 use promo_testkit::fixtures::{HOUR_MS, KEY, campaign, campaign_with_codes, memory_store};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -8,7 +8,7 @@ use promo_api::ApiKey;
 use promo_core::{CampaignId, Follower, InfluencerId, LinkKey, PageHolder, PageToken, Timestamp};
 use promo_stats::StatsService;
 use promo_store::Store;
-use promo_store::claim::ClaimRequest;
+use promo_store::claims::ClaimRequest;
 use promo_testkit::fixtures::{HOUR_MS, KEY, campaign, campaign_with_codes, memory_store};
 use serde_json::Value;
 
@@ -284,7 +284,7 @@ async fn under_concurrent_claims_every_influencers_totals_equal_the_records() {
     let outcomes = join_all(claims).await;
     assert!(outcomes.iter().all(Result::is_ok), "every claim got a code");
     let records = store.records().await.expect("records");
-    assert!(promo_store::audit::check(&records).is_empty());
+    assert!(promo_store::admin::audit::check(&records).is_empty());
     for who in ["alice", "bob"] {
         let page = json(
             &svc,

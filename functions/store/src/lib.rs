@@ -1,44 +1,21 @@
 //! The one storage adapter: DynamoDB through `aws-sdk-dynamodb`, on AWS or on the embedded
 //! dynoxide engine. Every invariant of the product is enforced here by conditional writes.
 //!
-//! Layout: [`schema`] is the one table definition; [`items`] maps domain types to items;
-//! [`campaigns`], [`pool`], [`claim`], [`redeem`], [`expire`] and [`stats`] are the operations;
-//! [`audit`] re-checks every invariant from the table's records.
+//! Four rooms: [`claims`] is the claim path and a code's later life (redeem, expire); [`admin`]
+//! the seller's operations and reports; [`bots`] what the bots keep (deliveries, settings,
+//! accounts, waitlist, alerts); [`table`] the table itself (schema, items, engine, config,
+//! metrics, errors). Every operation is a method of [`Store`].
 
-pub mod accounts;
-pub mod activity;
-pub mod alerts;
-pub mod audit;
-pub mod campaigns;
-pub mod claim;
-pub mod config;
-pub mod deliveries;
-#[cfg(feature = "embedded")]
-pub mod engine;
-pub mod error;
-pub mod expire;
-pub mod export;
-pub mod items;
-pub mod metrics;
-pub mod orders;
-pub mod pool;
-pub mod redeem;
-pub mod schema;
-pub mod settings;
-pub mod stats;
-pub mod waitlist;
+pub mod admin;
+pub mod bots;
+pub mod claims;
+pub mod table;
 
-mod candidates;
-mod context;
-mod index;
-mod once;
-mod retry;
-
-pub use config::{Backend, StoreConfig};
-pub use deliveries::Delivery;
-pub use error::StoreError;
-pub use metrics::{MetricsSnapshot, StoreMetrics};
-pub use waitlist::Waiter;
+pub use admin::AdminRefusal;
+pub use bots::{Delivery, Waiter};
+pub use table::config::{Backend, StoreConfig};
+pub use table::error::StoreError;
+pub use table::metrics::{MetricsSnapshot, StoreMetrics};
 
 use aws_sdk_dynamodb::Client;
 use std::sync::Arc;
@@ -50,7 +27,7 @@ pub struct Store {
 }
 
 #[cfg(feature = "embedded")]
-type EngineGuard = engine::EmbeddedEngine;
+type EngineGuard = table::engine::EmbeddedEngine;
 // A build without the embedded engine (the Lambda functions) never holds one.
 #[cfg(not(feature = "embedded"))]
 type EngineGuard = std::convert::Infallible;
@@ -59,9 +36,9 @@ struct Inner {
     client: Client,
     table: String,
     metrics: StoreMetrics,
-    contexts: context::ContextCache,
-    candidates: candidates::CandidateCache,
-    settings: settings::SettingsCache,
+    contexts: claims::ContextCache,
+    candidates: claims::CandidateCache,
+    settings: bots::settings::SettingsCache,
     // Keeps the embedded engine alive as long as any handle is.
     _engine: Option<EngineGuard>,
 }
@@ -78,9 +55,9 @@ impl Store {
                 client,
                 table,
                 metrics: StoreMetrics::default(),
-                contexts: context::ContextCache::new(std::time::Duration::from_secs(2)),
-                candidates: candidates::CandidateCache::default(),
-                settings: settings::SettingsCache::default(),
+                contexts: claims::ContextCache::new(std::time::Duration::from_secs(2)),
+                candidates: claims::CandidateCache::default(),
+                settings: bots::settings::SettingsCache::default(),
                 _engine: engine,
             }),
         }
@@ -89,20 +66,20 @@ impl Store {
     /// A fresh in-memory embedded engine with the table created: what tests use.
     #[cfg(feature = "embedded")]
     pub async fn embedded_memory() -> Result<Self, StoreError> {
-        Self::on_engine(engine::EmbeddedEngine::memory().await?).await
+        Self::on_engine(table::engine::EmbeddedEngine::memory().await?).await
     }
 
     /// The embedded engine on a SQLite file (created if missing), with the table created.
     #[cfg(feature = "embedded")]
     pub async fn embedded_file(path: &std::path::Path) -> Result<Self, StoreError> {
-        Self::on_engine(engine::EmbeddedEngine::file(path).await?).await
+        Self::on_engine(table::engine::EmbeddedEngine::file(path).await?).await
     }
 
     #[cfg(feature = "embedded")]
-    async fn on_engine(engine: engine::EmbeddedEngine) -> Result<Self, StoreError> {
+    async fn on_engine(engine: table::engine::EmbeddedEngine) -> Result<Self, StoreError> {
         let store = Self::build(
             engine.client(),
-            schema::DEFAULT_TABLE.to_owned(),
+            table::schema::DEFAULT_TABLE.to_owned(),
             Some(engine),
         );
         store.ensure_table().await?;
@@ -119,13 +96,15 @@ impl Store {
             #[cfg(feature = "embedded")]
             Backend::Embedded { path: Some(path) } => Self::embedded_file(path).await,
             #[cfg(not(feature = "embedded"))]
-            Backend::Embedded { .. } => Err(StoreError::Engine(
-                "this build has no embedded engine (a Lambda function): set PROMO_TABLE".into(),
-            )),
+            Backend::Embedded { .. } => Err(StoreError::Engine {
+                detail: "this build has no embedded engine (a Lambda function): set PROMO_TABLE"
+                    .into(),
+                source: None,
+            }),
             Backend::Aws { table } => {
                 let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .timeout_config(config::timeouts())
-                    .retry_config(config::retries())
+                    .timeout_config(table::config::timeouts())
+                    .retry_config(table::config::retries())
                     .load()
                     .await;
                 Ok(Self::new(Client::new(&sdk), table.clone()))
@@ -148,7 +127,7 @@ impl Store {
         &self.inner.metrics
     }
 
-    pub(crate) fn settings_cache(&self) -> &settings::SettingsCache {
+    pub(crate) fn settings_cache(&self) -> &bots::settings::SettingsCache {
         &self.inner.settings
     }
 
@@ -173,6 +152,6 @@ impl Store {
 
     /// Creates the table from [`schema`] if it does not exist yet, and enables TTL.
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        schema::ensure_table(&self.inner.client, &self.inner.table).await
+        table::schema::ensure_table(&self.inner.client, &self.inner.table).await
     }
 }

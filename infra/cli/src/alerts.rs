@@ -3,7 +3,7 @@
 
 use crate::cli::AlertsArgs;
 use promo_store::Store;
-use promo_store::alerts::{ALERTS_SCOPE, AlertSettings};
+use promo_store::bots::alerts::{ALERTS_SCOPE, AlertSettings};
 
 /// Shows the settings, or changes the parts given and shows the result.
 pub async fn run(store: &Store, args: AlertsArgs) -> anyhow::Result<()> {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub struct Cli {
     /// The embedded engine's data file (`:memory:` for none). Ignored when PROMO_TABLE names a
     /// DynamoDB table.
-    #[arg(long, global = true, env = "PROMO_DATA", default_value = promo_store::config::DEFAULT_DATA_FILE)]
+    #[arg(long, global = true, env = "PROMO_DATA", default_value = promo_store::table::config::DEFAULT_DATA_FILE)]
     pub data: String,
     /// What to do.
     #[command(subcommand)]

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use promo_core::import::{BadLine, FileFormat, LineProblem, parse_code_file};
 use promo_core::{CampaignId, Lane, PromoCode};
 use promo_store::Store;
-use promo_store::pool::{ImportSummary, import_id};
+use promo_store::admin::{ImportSummary, import_id};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 

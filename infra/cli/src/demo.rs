@@ -292,7 +292,7 @@ async fn check_store(
     crowd: &[Fan],
     holders: &HashMap<usize, String>,
     redeemed: usize,
-    stats: &promo_store::stats::CampaignStats,
+    stats: &promo_store::admin::CampaignStats,
 ) -> anyhow::Result<Vec<String>> {
     let mut v = store.audit().await.context("auditing the table")?;
     let records = store.records().await?;

@@ -109,7 +109,7 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
             influencer,
             promotion_id,
         } => {
-            let owner = promo_store::orders::PromotionOwner {
+            let owner = promo_store::admin::PromotionOwner {
                 campaign: campaign.clone(),
                 influencer: influencer.clone(),
             };

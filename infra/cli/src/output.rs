@@ -3,7 +3,7 @@
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressBar, ProgressStyle};
 use promo_core::Timestamp;
-use promo_store::stats::CampaignStats;
+use promo_store::admin::CampaignStats;
 use std::io::IsTerminal;
 
 /// A table with the house style and a header row.

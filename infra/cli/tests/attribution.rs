@@ -6,7 +6,7 @@ mod common;
 use common::{PROMO, ok, promo, stats, stderr, stdout};
 use promo_core::{CampaignId, Follower, InfluencerId, LinkKey, Surface, Timestamp};
 use promo_store::Store;
-use promo_store::claim::ClaimRequest;
+use promo_store::claims::ClaimRequest;
 use std::path::Path;
 use std::process::Command;
 

@@ -165,7 +165,7 @@ async fn a_server_killed_mid_load_loses_no_acknowledged_claim() {
         .await
         .expect("the data file opens");
     let records = store.records().await.expect("scan");
-    let violations = promo_store::audit::check(&records);
+    let violations = promo_store::admin::audit::check(&records);
     assert!(violations.is_empty(), "{violations:#?}");
     let held: HashMap<String, String> = records
         .claims

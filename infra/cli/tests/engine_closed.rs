@@ -166,7 +166,7 @@ async fn the_probe_finds_an_open_engine_and_reads_it() {
     // The control: an engine opened on loopback (the test-only way) is found among this
     // process's listening sockets and answers the DynamoDB probe, so the checks below are not
     // vacuous.
-    let engine = promo_store::engine::EmbeddedEngine::memory()
+    let engine = promo_store::table::engine::EmbeddedEngine::memory()
         .await
         .expect("engine");
     let endpoint = engine.serve_loopback().expect("loopback").to_owned();

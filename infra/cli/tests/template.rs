@@ -6,7 +6,7 @@
 //! role and use every grant. The public functions have reserved concurrency. cfn-lint (run by
 //! `.ci/run`) checks the template against CloudFormation itself.
 
-use promo_store::schema::{IndexDef, KeyAttr, table_def};
+use promo_store::table::schema::{IndexDef, KeyAttr, table_def};
 use serde_yaml::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -776,7 +776,7 @@ fn like(pattern: &str, text: &str) -> bool {
 #[test]
 fn the_key_patterns_are_the_stores_keys() {
     use promo_core::{CampaignId, InfluencerId, Lane, PromoCode};
-    use promo_store::items;
+    use promo_store::table::items;
     assert!(like("F#*", "F#spring#3") && like("CAMPAIGNS", "CAMPAIGNS"));
     assert!(!like("F#*", "K#F#x") && !like("CAMPAIGNS", "CAMPAIGNS2") && like("a?c*", "abcd"));
     let id = CampaignId::parse("spring").expect("id");
@@ -797,8 +797,8 @@ fn the_key_patterns_are_the_stores_keys() {
     assert_eq!(
         names,
         [
-            promo_store::schema::GSI_AVAILABLE,
-            promo_store::schema::GSI_LISTING
+            promo_store::table::schema::GSI_AVAILABLE,
+            promo_store::table::schema::GSI_LISTING
         ]
     );
     assert_eq!(names, ["gsi1", "gsi2"], "the index ARNs the roles name");
@@ -975,7 +975,7 @@ async fn every_store_call_of_each_function_is_allowed_and_every_grant_is_used() 
     use promo_core::{
         CampaignId, Follower, InfluencerId, OrderRef, PageHolder, PageToken, Timestamp,
     };
-    use promo_store::claim::ClaimRequest;
+    use promo_store::claims::ClaimRequest;
     use promo_store::{Store, Waiter};
     use promo_testkit::fixtures;
 
@@ -986,7 +986,7 @@ async fn every_store_call_of_each_function_is_allowed_and_every_grant_is_used() 
     // A fresh store per function, as a fresh Lambda has: nothing cached.
     let fresh = || {
         Store::new(
-            promo_store::engine::client_for(&url),
+            promo_store::table::engine::client_for(&url),
             promo_testkit::lambda::TABLE,
         )
     };

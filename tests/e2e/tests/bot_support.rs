@@ -97,7 +97,7 @@ async fn a_delivery_past_its_record_lifetime_counts_as_new() {
         .finish_delivery("telegram", "9")
         .await
         .expect("finish");
-    let after_ttl = now.plus_ms(promo_store::deliveries::DELIVERY_TTL_MS + 1_000);
+    let after_ttl = now.plus_ms(promo_store::bots::DELIVERY_TTL_MS + 1_000);
     assert_eq!(
         store
             .begin_delivery("telegram", "9", after_ttl, LEASE_MS)
@@ -177,7 +177,7 @@ async fn stock_is_seen_per_lane() {
             .await
             .expect("stock")
     );
-    let request = promo_store::claim::ClaimRequest {
+    let request = promo_store::claims::ClaimRequest {
         campaign: c.clone(),
         follower: Follower::parse("telegram", "1").expect("follower"),
         influencer: Some(inf("alice")),
@@ -247,7 +247,7 @@ async fn settings_round_trip_and_are_listed_by_scope() {
             .expect("get"),
         None
     );
-    let huge = "x".repeat(promo_store::settings::MAX_SETTING_BYTES + 1);
+    let huge = "x".repeat(promo_store::bots::settings::MAX_SETTING_BYTES + 1);
     assert!(store.put_setting("s", "huge", &huge).await.is_err());
 }
 

@@ -4,7 +4,7 @@ mod common;
 
 use futures::StreamExt;
 use promo_core::{Caps, ClaimRefusal, Follower, InfluencerId, Timestamp};
-use promo_store::claim::ClaimRequest;
+use promo_store::claims::ClaimRequest;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
@@ -95,7 +95,7 @@ async fn many_followers_racing_for_a_pool_never_break_an_invariant() {
     assert_eq!(distinct.len(), 1_000, "a code went to two followers");
 
     let records = store.records().await.expect("scan");
-    let violations = promo_store::audit::check(&records);
+    let violations = promo_store::admin::audit::check(&records);
     assert!(violations.is_empty(), "{violations:#?}");
     let stats = store
         .campaign_stats(&id, Timestamp::now())
@@ -286,7 +286,7 @@ async fn refusals_say_why() {
 /// makes a handle read a fresh page: nobody gives up as busy and the whole pool is issued once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_processes_drawing_from_one_pool_issue_it_exactly_once() {
-    use promo_store::engine::{EmbeddedEngine, client_for};
+    use promo_store::table::engine::{EmbeddedEngine, client_for};
     let engine = EmbeddedEngine::memory().await.expect("engine");
     let handles: Vec<promo_store::Store> = (0..8)
         .map(|_| promo_store::Store::new(client_for(engine.endpoint()), "promo"))
@@ -330,6 +330,6 @@ async fn many_processes_drawing_from_one_pool_issue_it_exactly_once() {
     let wasted = writes() - writes_before - 1_000;
     println!("failed claim transactions across 8 handles for 1,000 issued: {wasted}");
     let records = handles[0].records().await.expect("scan");
-    let violations = promo_store::audit::check(&records);
+    let violations = promo_store::admin::audit::check(&records);
     assert!(violations.is_empty(), "{violations:#?}");
 }

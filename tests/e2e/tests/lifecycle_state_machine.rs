@@ -7,7 +7,7 @@ use promo_core::{
     CampaignId, CampaignStatus, Caps, ClaimRefusal, Follower, OrderRef, PromoCode, RedeemRefusal,
     Timestamp,
 };
-use promo_store::{Store, claim::ClaimRequest};
+use promo_store::{Store, claims::ClaimRequest};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};

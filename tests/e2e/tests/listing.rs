@@ -4,8 +4,8 @@
 
 use promo_core::{CampaignId, Follower, InfluencerId, OrderRef, PromoCode, Timestamp};
 use promo_store::Store;
-use promo_store::claim::ClaimRequest;
-use promo_store::items::{CLAIM_SHARDS, claim_pk, claim_shard, claim_sk};
+use promo_store::claims::ClaimRequest;
+use promo_store::table::items::{CLAIM_SHARDS, claim_pk, claim_shard, claim_sk};
 use promo_testkit::fixtures;
 
 fn follower(user: &str) -> Follower {
@@ -132,5 +132,5 @@ async fn a_claim_costs_five_write_units_and_a_redemption_lists_the_code() {
         );
         assert!(code.gsi1pk.is_none() && code.listing_pk.is_some());
     }
-    assert!(promo_store::audit::check(&records).is_empty());
+    assert!(promo_store::admin::audit::check(&records).is_empty());
 }

@@ -4,7 +4,7 @@ mod common;
 
 use futures::StreamExt;
 use promo_core::{Caps, CodeState, Follower, OrderRef, RedeemRefusal, Timestamp};
-use promo_store::claim::ClaimRequest;
+use promo_store::claims::ClaimRequest;
 use std::time::Duration;
 
 fn follower(i: u32) -> Follower {
@@ -214,8 +214,8 @@ async fn expire_during_claims_issues_nothing_after_the_end_and_spares_redeemed_c
     {}
 
     let records = store.records().await.expect("scan");
-    assert!(promo_store::audit::check(&records).is_empty());
-    let last = promo_store::audit::last_claim_at(&records, &id).expect("some claims");
+    assert!(promo_store::admin::audit::check(&records).is_empty());
+    let last = promo_store::admin::audit::last_claim_at(&records, &id).expect("some claims");
     assert!(last < ends_at, "a claim is dated at or after the end");
     for (code, order) in &redeemed {
         let item = store.get_code(code).await.expect("read").expect("exists");

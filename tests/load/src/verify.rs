@@ -40,14 +40,14 @@ pub async fn verify(
 ) -> Result<Verdict> {
     let records = world.direct.records().await.context("reading the table")?;
     let mut verdict = Verdict {
-        violations: promo_store::audit::check(&records),
+        violations: promo_store::admin::audit::check(&records),
         issued: records.claims.len(),
         pool: records.codes.len(),
         ..Verdict::default()
     };
     let v = &mut verdict.violations;
 
-    let held: HashMap<String, &promo_store::items::ClaimItem> = records
+    let held: HashMap<String, &promo_store::table::items::ClaimItem> = records
         .claims
         .iter()
         .filter(|c| c.campaign == world.campaign)

@@ -11,7 +11,7 @@ use promo_core::{CampaignId, InfluencerId, LinkKey, NewCampaign};
 use promo_discord::{DiscordConfig, DiscordService};
 use promo_issue::IssueService;
 use promo_store::Store;
-use promo_store::engine::{EmbeddedEngine, client_for};
+use promo_store::table::engine::{EmbeddedEngine, client_for};
 use promo_telegram::{TelegramConfig, TelegramService, Tuning};
 use promo_testkit::fixtures;
 use promo_testkit::proxy::{FaultRates, Faults, StoreProxy};

@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use promo_core::{Claimed, Follower, Timestamp};
 use promo_store::Store;
-use promo_store::claim::ClaimRequest;
-use promo_store::engine::{EmbeddedEngine, client_for};
+use promo_store::claims::ClaimRequest;
+use promo_store::table::engine::{EmbeddedEngine, client_for};
 use promo_testkit::fixtures;
 use promo_testkit::proxy::{Fault, Scripted, StoreProxy};
 use std::sync::Arc;
@@ -74,7 +74,7 @@ async fn claim_through(fault: Fault, times: u64) -> Claimed {
     assert!(!again.new);
     let records = rig.direct.records().await.expect("scan");
     assert_eq!(records.claims.len(), 1, "exactly one code issued");
-    let violations = promo_store::audit::check(&records);
+    let violations = promo_store::admin::audit::check(&records);
     assert!(violations.is_empty(), "{violations:#?}");
     claimed
 }

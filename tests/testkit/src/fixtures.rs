@@ -3,7 +3,7 @@
 use lambda_http::{Body, Request, Response, http};
 use promo_core::{CampaignId, Caps, Follower, NewCampaign, PromoCode, Timestamp};
 use promo_store::Store;
-use promo_store::claim::ClaimRequest;
+use promo_store::claims::ClaimRequest;
 use serde_json::Value;
 
 /// The API key the tests use.

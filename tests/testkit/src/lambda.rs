@@ -3,7 +3,7 @@
 
 use crate::runtime_api::FakeRuntimeApi;
 use promo_store::Store;
-use promo_store::engine::{EmbeddedEngine, client_for};
+use promo_store::table::engine::{EmbeddedEngine, client_for};
 
 /// The table name the Lambda children use.
 pub const TABLE: &str = "promo";

@@ -17,7 +17,7 @@
 //! ```no_run
 //! # async fn demo() {
 //! use promo_testkit::proxy::StoreProxy;
-//! use promo_store::engine::EmbeddedEngine;
+//! use promo_store::table::engine::EmbeddedEngine;
 //! use std::time::Duration;
 //!
 //! let engine = EmbeddedEngine::memory().await.expect("engine");
@@ -32,7 +32,7 @@
 //! relayed byte for byte whatever its framing).
 
 use promo_store::Store;
-use promo_store::engine::client_for;
+use promo_store::table::engine::client_for;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -355,7 +355,7 @@ impl FaultRates {
 }
 
 /// How long [`Faults`] holds a timed-out request by default: past the store's 1.5 s attempt
-/// time-out (`promo_store::config::timeouts`), so the SDK gives up and retries.
+/// time-out (`promo_store::table::config::timeouts`), so the SDK gives up and retries.
 pub const DEFAULT_TIMEOUT_HOLD: Duration = Duration::from_millis(1_700);
 
 /// Injects DynamoDB's faults at random, each at its rate, and counts what it injected.

@@ -19,7 +19,7 @@ use promo_load::plan::{Channel, FollowerPlan, plan};
 use promo_load::report::percentile_ms;
 use promo_load::world::World;
 use promo_store::MetricsSnapshot;
-use promo_store::engine::client_for;
+use promo_store::table::engine::client_for;
 use promo_testkit::proxy::{Delay, StoreProxy, key_kind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

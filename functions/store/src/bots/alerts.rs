@@ -5,8 +5,8 @@
 //! scheduled sweep evaluates alerts from the available index.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::items::{key, n};
+use crate::table::error::StoreError;
+use crate::table::items::{key, n};
 use promo_core::{CampaignId, CampaignStatus, Lane, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -164,7 +164,7 @@ impl Store {
 
     async fn mark_alert(
         &self,
-        mut record: crate::items::Item,
+        mut record: crate::table::items::Item,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         record.insert("sent_at".into(), n(now.millis()));

@@ -1,6 +1,6 @@
 //! Items as stored, their keys, and the mapping to and from DynamoDB attribute maps.
 
-use crate::error::StoreError;
+use crate::table::error::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use promo_core::{
     Campaign, CampaignId, CodeState, Follower, Influencer, InfluencerId, Lane, PromoCode, Timestamp,

@@ -5,8 +5,9 @@
 //! `I#<campaign>#<influencer>`. One `Query` on the account's partition lists every role it has.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::items::{key, s};
+use crate::admin::AdminRefusal;
+use crate::table::error::StoreError;
+use crate::table::items::{key, s};
 use aws_sdk_dynamodb::types::AttributeValue;
 use promo_core::{CampaignId, Follower, InfluencerId};
 
@@ -32,9 +33,11 @@ impl Store {
             .iter()
             .any(|i| &i.id == influencer);
         if !known {
-            return Err(StoreError::Refused(format!(
-                "no influencer {influencer} in campaign {campaign}"
-            )));
+            return Err(AdminRefusal::UnknownInfluencer {
+                campaign: campaign.clone(),
+                influencer: influencer.clone(),
+            }
+            .into());
         }
         let mut item = key(account_pk(account), role_sk(campaign, influencer));
         item.insert("campaign".into(), s(campaign.as_str()));
@@ -87,7 +90,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::sdk("Query", e))?;
-        let text = |item: &crate::items::Item, name: &str| match item.get(name) {
+        let text = |item: &crate::table::items::Item, name: &str| match item.get(name) {
             Some(AttributeValue::S(v)) => Some(v.clone()),
             _ => None,
         };

@@ -7,9 +7,10 @@
 //! lease) can be taken over, so a crash never loses an update; a finished one never runs again.
 //! There is no "highest id seen" mark: ids are not assumed to arrive in order.
 
-use crate::error::StoreError;
-use crate::items::{key, n, s};
-use crate::{Store, schema};
+use crate::Store;
+use crate::table::error::StoreError;
+use crate::table::items::{key, n, s};
+use crate::table::schema;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use promo_core::Timestamp;

@@ -2,8 +2,8 @@
 //! item only if present. The caller that gets `true` is the one that did it, whoever else raced.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::items::Item;
+use crate::table::error::StoreError;
+use crate::table::items::Item;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 

@@ -2,9 +2,10 @@
 //! attribution and redemption, read from the claim items joined with the redemptions on the
 //! listing index (never a table scan).
 
-use crate::error::StoreError;
-use crate::items::{pk_of, redeemed_pk, s};
-use crate::{Store, schema};
+use crate::Store;
+use crate::table::error::StoreError;
+use crate::table::items::{pk_of, redeemed_pk, s};
+use crate::table::schema;
 use promo_core::{CampaignId, CodeState, InfluencerId, Timestamp};
 use std::collections::{BTreeSet, HashMap};
 
@@ -32,7 +33,7 @@ impl Store {
         let ctx = self
             .read_context(campaign)
             .await?
-            .ok_or_else(|| crate::campaigns::unknown(campaign))?;
+            .ok_or_else(|| crate::admin::campaigns::unknown(campaign))?;
         let claims = self.campaign_claims(campaign, None).await?;
         let influencers: BTreeSet<&InfluencerId> = claims.iter().map(|c| &c.influencer).collect();
         // Redemption times by code, from each attribution's listing partitions.

@@ -3,8 +3,8 @@
 //! tool, not something for the claim path.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::items::{
+use crate::table::error::StoreError;
+use crate::table::items::{
     CampaignItem, ClaimItem, CodeItem, InfluencerItem, Item, from_item, pk_of, sk_of,
 };
 use promo_core::{CodeState, InfluencerId, Lane, Timestamp};
@@ -63,7 +63,7 @@ fn classify(records: &mut Records, item: Item) -> Result<(), StoreError> {
         records.codes.push(from_item(item)?);
     } else if pk.starts_with("F#") {
         records.claims.push(from_item(item)?);
-    } else if pk.starts_with("C#") && sk == crate::items::META {
+    } else if pk.starts_with("C#") && sk == crate::table::items::META {
         records.campaigns.push(from_item(item)?);
     } else if pk.starts_with("C#") && sk.starts_with("I#") {
         records.influencers.push(from_item(item)?);

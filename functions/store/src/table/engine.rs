@@ -13,7 +13,7 @@ mod loopback;
 mod transport;
 mod wire;
 
-use crate::error::StoreError;
+use crate::table::error::StoreError;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -47,7 +47,7 @@ pub struct EmbeddedEngine {
 impl EmbeddedEngine {
     /// Starts an engine on a fresh in-memory database.
     pub async fn memory() -> Result<Self, StoreError> {
-        Self::start(Database::memory().map_err(|e| StoreError::Engine(e.to_string()))?).await
+        Self::start(Database::memory().map_err(|e| StoreError::engine("opening memory", e))?).await
     }
 
     /// Starts an engine on a SQLite file, created if missing: the file 0600 and the directories
@@ -56,12 +56,13 @@ impl EmbeddedEngine {
     /// never writes a code where another user could read it.
     pub async fn file(path: &std::path::Path) -> Result<Self, StoreError> {
         files::prepare(path)
-            .map_err(|e| StoreError::Engine(format!("preparing {}: {e}", path.display())))?;
-        let path = path
-            .to_str()
-            .ok_or_else(|| StoreError::Engine("the data path is not UTF-8".into()))?;
+            .map_err(|e| StoreError::engine(&format!("preparing {}", path.display()), e))?;
+        let path = path.to_str().ok_or_else(|| StoreError::Engine {
+            detail: "the data path is not UTF-8".into(),
+            source: None,
+        })?;
         Self::start(
-            Database::new(path).map_err(|e| StoreError::Engine(format!("opening {path}: {e}")))?,
+            Database::new(path).map_err(|e| StoreError::engine(&format!("opening {path}"), e))?,
         )
         .await
     }
@@ -76,14 +77,14 @@ impl EmbeddedEngine {
             .thread_name("promo-engine")
             .enable_all()
             .build()
-            .map_err(|e| StoreError::Engine(format!("starting the engine runtime: {e}")))?;
+            .map_err(|e| StoreError::engine("starting the engine runtime", e))?;
         let handle = runtime.handle().clone();
         let (queue, jobs) = Queue::new();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("promo-engine".into())
             .spawn(move || run(runtime, db, jobs, stopped))
-            .map_err(|e| StoreError::Engine(format!("starting the engine thread: {e}")))?;
+            .map_err(|e| StoreError::engine("starting the engine thread", e))?;
         Ok(Self {
             queue,
             runtime: handle,
@@ -121,10 +122,10 @@ impl EmbeddedEngine {
         }
         let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|e| StoreError::Engine(format!("binding a loopback port: {e}")))?;
+            .map_err(|e| StoreError::engine("binding a loopback port", e))?;
         let addr = listener
             .local_addr()
-            .map_err(|e| StoreError::Engine(e.to_string()))?;
+            .map_err(|e| StoreError::engine("reading the loopback address", e))?;
         self.runtime
             .spawn(loopback::serve(listener, self.queue.clone()));
         Ok(self.loopback.get_or_init(|| format!("http://{addr}")))
@@ -268,8 +269,8 @@ fn config_for(endpoint: &str) -> aws_sdk_dynamodb::config::Builder {
             "promo-embedded",
         ))
         .endpoint_url(endpoint)
-        .timeout_config(crate::config::timeouts())
-        .retry_config(crate::config::retries())
+        .timeout_config(crate::table::config::timeouts())
+        .retry_config(crate::table::config::retries())
 }
 
 #[cfg(test)]
@@ -280,7 +281,7 @@ mod tests {
     /// Sends one put of `pk` as a transaction carrying `token`.
     async fn put_with_token(client: &Client, pk: &str, token: &str) -> bool {
         let put = Put::builder()
-            .table_name(crate::schema::DEFAULT_TABLE)
+            .table_name(crate::table::schema::DEFAULT_TABLE)
             .item("pk", AttributeValue::S(pk.into()))
             .item("sk", AttributeValue::S("x".into()))
             .build()
@@ -298,7 +299,7 @@ mod tests {
     async fn the_engines_own_client_sends_transactions_without_request_tokens() {
         let engine = EmbeddedEngine::memory().await.expect("engine");
         let client = engine.client();
-        crate::schema::ensure_table(&client, crate::schema::DEFAULT_TABLE)
+        crate::table::schema::ensure_table(&client, crate::table::schema::DEFAULT_TABLE)
             .await
             .expect("table");
         // One token on two different transactions: DynamoDB (and dynoxide) refuse the second
@@ -316,7 +317,7 @@ mod tests {
     async fn get(client: &Client, pk: &str) -> Option<String> {
         client
             .get_item()
-            .table_name(crate::schema::DEFAULT_TABLE)
+            .table_name(crate::table::schema::DEFAULT_TABLE)
             .key("pk", AttributeValue::S(pk.into()))
             .key("sk", AttributeValue::S("x".into()))
             .consistent_read(true)
@@ -330,7 +331,7 @@ mod tests {
     async fn put(client: &Client, pk: &str, v: &str) {
         client
             .put_item()
-            .table_name(crate::schema::DEFAULT_TABLE)
+            .table_name(crate::table::schema::DEFAULT_TABLE)
             .item("pk", AttributeValue::S(pk.into()))
             .item("sk", AttributeValue::S("x".into()))
             .item("v", AttributeValue::S(v.into()))
@@ -343,7 +344,7 @@ mod tests {
     async fn the_engines_own_client_needs_no_port() {
         let engine = EmbeddedEngine::memory().await.expect("engine");
         let client = engine.client();
-        crate::schema::ensure_table(&client, crate::schema::DEFAULT_TABLE)
+        crate::table::schema::ensure_table(&client, crate::table::schema::DEFAULT_TABLE)
             .await
             .expect("table");
         put(&client, "A", "1").await;
@@ -360,7 +361,7 @@ mod tests {
         // them on threads of its own.
         let engine = EmbeddedEngine::memory().await.expect("engine");
         let client = engine.client();
-        crate::schema::ensure_table(&client, crate::schema::DEFAULT_TABLE)
+        crate::table::schema::ensure_table(&client, crate::table::schema::DEFAULT_TABLE)
             .await
             .expect("table");
         let puts = (0..64).map(|i| {
@@ -375,7 +376,7 @@ mod tests {
     async fn a_client_outliving_its_engine_fails_instead_of_hanging() {
         let engine = EmbeddedEngine::memory().await.expect("engine");
         let client = engine.client();
-        crate::schema::ensure_table(&client, crate::schema::DEFAULT_TABLE)
+        crate::table::schema::ensure_table(&client, crate::table::schema::DEFAULT_TABLE)
             .await
             .expect("table");
         drop(engine);
@@ -403,7 +404,7 @@ mod tests {
         let path = root.path().join("state/promo.db");
         let engine = EmbeddedEngine::file(&path).await.expect("engine");
         let client = engine.client();
-        crate::schema::ensure_table(&client, crate::schema::DEFAULT_TABLE)
+        crate::table::schema::ensure_table(&client, crate::table::schema::DEFAULT_TABLE)
             .await
             .expect("table");
         put(&client, "A", "kept").await;
@@ -443,7 +444,7 @@ mod tests {
     #[tokio::test]
     async fn the_test_only_loopback_port_answers_dynamodb_but_no_web_page() {
         let engine = EmbeddedEngine::memory().await.expect("engine");
-        crate::schema::ensure_table(&engine.client(), crate::schema::DEFAULT_TABLE)
+        crate::table::schema::ensure_table(&engine.client(), crate::table::schema::DEFAULT_TABLE)
             .await
             .expect("table");
         let endpoint = engine.serve_loopback().expect("loopback").to_owned();

@@ -4,9 +4,10 @@
 //! index), so the series always add up to the claim records; no counter sits on the claim path.
 //! Also: revoking dashboard links.
 
-use crate::error::StoreError;
-use crate::items::{redeemed_pk, s};
-use crate::{Store, schema};
+use crate::Store;
+use crate::table::error::StoreError;
+use crate::table::items::{redeemed_pk, s};
+use crate::table::schema;
 use promo_core::{CampaignId, InfluencerId, PageHolder, PageToken, PageTokenError, Timestamp};
 use serde::{Deserialize, Serialize};
 

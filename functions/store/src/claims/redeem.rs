@@ -3,8 +3,8 @@
 //! recorded on the code when it was issued), sorted by redemption time.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::items::{CODE_SK, CodeItem, code_pk, from_item, key, n, s};
+use crate::table::error::StoreError;
+use crate::table::items::{CODE_SK, CodeItem, code_pk, from_item, key, n, s};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     ReturnConsumedCapacity, ReturnValue, ReturnValuesOnConditionCheckFailure,
@@ -69,7 +69,7 @@ impl Store {
     }
 }
 
-fn refusal(old: crate::items::Item, order: &OrderRef) -> RedeemOutcome {
+fn refusal(old: crate::table::items::Item, order: &OrderRef) -> RedeemOutcome {
     if old.is_empty() {
         return Err(RedeemRefusal::UnknownCode);
     }

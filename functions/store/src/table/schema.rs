@@ -13,7 +13,7 @@
 //! | waiting follower | `W#<campaign>#<shard>` | `<platform>#<user>` | (TTL) |
 //! | Amazon order credit | `O#<order>#<promotion>` | `O` | gsi2: `R#<campaign>#<influencer>` / date#order |
 
-use crate::error::StoreError;
+use crate::table::error::StoreError;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,

@@ -4,9 +4,9 @@
 //! never touched, and a code a follower has seen never goes to anybody else.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::index::Released;
-use crate::items::{CODE_SK, META, campaign_pk, key, n, s};
+use crate::table::error::StoreError;
+use crate::table::index::Released;
+use crate::table::items::{CODE_SK, META, campaign_pk, key, n, s};
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 use futures::{StreamExt, TryStreamExt};
 use promo_core::{CampaignId, CampaignStatus, CodeState, Lane, PromoCode, Timestamp};
@@ -101,7 +101,7 @@ impl Store {
                     .client()
                     .update_item()
                     .table_name(self.table())
-                    .set_key(Some(key(crate::items::code_pk(&code), CODE_SK)))
+                    .set_key(Some(key(crate::table::items::code_pk(&code), CODE_SK)))
                     .update_expression(
                         "SET code_state = :retired, retired_at = :now REMOVE gsi1pk, gsi1sk",
                     )

@@ -3,9 +3,11 @@
 //! then records each (order, promotion) once, under the influencer's listing partition
 //! `R#<campaign>#<influencer>` on `gsi2`, where stats count them.
 
-use crate::error::StoreError;
-use crate::items::{key, n, s};
-use crate::{Store, schema};
+use crate::Store;
+use crate::admin::AdminRefusal;
+use crate::table::error::StoreError;
+use crate::table::items::{key, n, s};
+use crate::table::schema;
 use promo_core::orders::OrderLine;
 use promo_core::{CampaignId, InfluencerId, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -35,9 +37,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let id = promotion_id.trim();
         if id.is_empty() || id.len() > 100 {
-            return Err(StoreError::Refused(
-                "a promotion id is 1 to 100 characters".into(),
-            ));
+            return Err(AdminRefusal::PromotionId.into());
         }
         let known = self
             .list_influencers(&owner.campaign)
@@ -45,20 +45,22 @@ impl Store {
             .iter()
             .any(|i| i.id == owner.influencer);
         if !known {
-            return Err(StoreError::Refused(format!(
-                "no influencer {} in campaign {}",
-                owner.influencer, owner.campaign
-            )));
+            return Err(AdminRefusal::UnknownInfluencer {
+                campaign: owner.campaign.clone(),
+                influencer: owner.influencer.clone(),
+            }
+            .into());
         }
         if let Some(existing) = self
             .get_setting::<PromotionOwner>(PROMOTIONS_SCOPE, id)
             .await?
             .filter(|e| e != owner)
         {
-            return Err(StoreError::Refused(format!(
-                "promotion {id} already belongs to {} in {}",
-                existing.influencer, existing.campaign
-            )));
+            return Err(AdminRefusal::PromotionTaken {
+                promotion: id.to_owned(),
+                owner: existing,
+            }
+            .into());
         }
         self.put_setting(PROMOTIONS_SCOPE, id, owner).await
     }

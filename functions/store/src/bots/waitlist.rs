@@ -6,10 +6,11 @@
 //! conditional put (joining twice is one entry). A notifier takes each entry with a conditional
 //! delete before messaging, so each waiting follower is messaged once even with two notifiers.
 
-use crate::error::StoreError;
-use crate::index::Released;
-use crate::items::{Item, key, n, s};
-use crate::{Store, schema};
+use crate::Store;
+use crate::table::error::StoreError;
+use crate::table::index::Released;
+use crate::table::items::{Item, key, n, s};
+use crate::table::schema;
 use aws_sdk_dynamodb::types::AttributeValue;
 use promo_core::{CampaignId, Follower, InfluencerId, Lane, Platform, Timestamp};
 

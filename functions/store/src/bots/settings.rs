@@ -14,8 +14,9 @@
 //! another open by accident.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::items::{Item, key, s};
+use crate::admin::AdminRefusal;
+use crate::table::error::StoreError;
+use crate::table::items::{Item, key, s};
 use aws_sdk_dynamodb::types::AttributeValue;
 use promo_core::{CampaignId, Platform};
 use serde::de::DeserializeOwned;
@@ -75,10 +76,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(value).map_err(StoreError::build)?;
         if json.len() > MAX_SETTING_BYTES {
-            return Err(StoreError::Refused(format!(
-                "setting {scope}/{name} is {} bytes; at most {MAX_SETTING_BYTES}",
-                json.len()
-            )));
+            return Err(AdminRefusal::SettingTooLarge {
+                scope: scope.to_owned(),
+                name: name.to_owned(),
+                bytes: json.len(),
+            }
+            .into());
         }
         let mut item = key(setting_pk(scope), name);
         item.insert("doc".into(), s(json));

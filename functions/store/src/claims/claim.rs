@@ -6,12 +6,12 @@
 //! ([`Store::campaign_claims`]), so a new claim costs 4 write units on the table and 1 on an index.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::items::{
+use crate::table::error::StoreError;
+use crate::table::items::{
     CLAIM_SHARDS, CODE_SK, ClaimItem, CodeItem, claim_key, claim_pk, claim_shard, claim_sk,
     code_pk, from_item, key, n, redeemed_pk, s, to_item,
 };
-use crate::retry::{MAX_ATTEMPTS, backoff};
+use crate::table::retry::{MAX_ATTEMPTS, backoff};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     Put, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -237,7 +237,7 @@ impl Store {
 
     async fn exhausted(
         &self,
-        ctx: &crate::context::CampaignContext,
+        ctx: &crate::claims::context::CampaignContext,
         lane: &Lane,
         now: Timestamp,
     ) -> Result<ClaimRefusal, StoreError> {

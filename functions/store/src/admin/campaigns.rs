@@ -1,13 +1,14 @@
 //! Campaigns and influencers: the seller's admin operations. None of these is on the claim path.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::index::Released;
-use crate::items::{
+use crate::admin::AdminRefusal;
+use crate::bots::settings::{PLATFORMS_SETTING, PlatformList, PlatformPolicy, campaign_scope};
+use crate::table::error::StoreError;
+use crate::table::index::Released;
+use crate::table::items::{
     CODE_SK, CampaignItem, InfluencerItem, META, available_pk, campaign_pk, code_pk, influencer_sk,
     key, n, s, to_item,
 };
-use crate::settings::{PLATFORMS_SETTING, PlatformList, PlatformPolicy, campaign_scope};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TransactWriteItem, Update};
 use promo_core::{
@@ -27,8 +28,7 @@ impl Store {
         new: NewCampaign,
         now: Timestamp,
     ) -> Result<Campaign, StoreError> {
-        new.validate()
-            .map_err(|e| StoreError::Refused(e.to_string()))?;
+        new.validate().map_err(AdminRefusal::InvalidCampaign)?;
         let campaign = Campaign::create(new, now);
         self.metrics().write();
         let result = self
@@ -47,10 +47,7 @@ impl Store {
                     Some(PutItemError::ConditionalCheckFailedException(_))
                 ) =>
             {
-                Err(StoreError::Refused(format!(
-                    "campaign {} already exists",
-                    campaign.id
-                )))
+                Err(AdminRefusal::CampaignExists(campaign.id).into())
             }
             Err(e) => Err(StoreError::sdk("PutItem", e)),
         }
@@ -93,11 +90,12 @@ impl Store {
             return Ok(current);
         }
         if !current.status.can_become(status) {
-            return Err(StoreError::Refused(format!(
-                "campaign {id} is {} and cannot become {}",
-                current.status.as_str(),
-                status.as_str()
-            )));
+            return Err(AdminRefusal::StatusChange {
+                campaign: id.clone(),
+                from: current.status,
+                to: status,
+            }
+            .into());
         }
         let mut update = self
             .client()
@@ -120,7 +118,7 @@ impl Store {
             if e.as_service_error()
                 .is_some_and(|s| s.is_conditional_check_failed_exception())
             {
-                StoreError::Refused(format!("campaign {id} changed meanwhile; try again"))
+                AdminRefusal::ChangedMeanwhile(id.clone()).into()
             } else {
                 StoreError::sdk("UpdateItem", e)
             }
@@ -139,14 +137,10 @@ impl Store {
         quota: Option<u32>,
     ) -> Result<Influencer, StoreError> {
         if id.is_direct() {
-            return Err(StoreError::Refused(
-                "`direct` is reserved for claims through no influencer".into(),
-            ));
+            return Err(AdminRefusal::ReservedInfluencer.into());
         }
         if quota == Some(0) {
-            return Err(StoreError::Refused(
-                "a quota must be at least 1 (leave it out for no quota)".into(),
-            ));
+            return Err(AdminRefusal::ZeroQuota.into());
         }
         if self.get_campaign(campaign).await?.is_none() {
             return Err(unknown(campaign));
@@ -175,10 +169,11 @@ impl Store {
                     Some(PutItemError::ConditionalCheckFailedException(_))
                 ) =>
             {
-                return Err(StoreError::Refused(format!(
-                    "influencer {} already exists in {campaign}",
-                    influencer.id
-                )));
+                return Err(AdminRefusal::InfluencerExists {
+                    campaign: campaign.clone(),
+                    influencer: influencer.id,
+                }
+                .into());
             }
             Err(e) => return Err(StoreError::sdk("PutItem", e)),
         }
@@ -204,11 +199,12 @@ impl Store {
                 .read_context(campaign)
                 .await?
                 .ok_or_else(|| unknown(campaign))?;
-            let influencer = ctx
-                .influencers
-                .get(id)
-                .cloned()
-                .ok_or_else(|| StoreError::Refused(format!("unknown influencer {id}")))?;
+            let influencer = ctx.influencers.get(id).cloned().ok_or_else(|| {
+                AdminRefusal::UnknownInfluencer {
+                    campaign: campaign.clone(),
+                    influencer: id.clone(),
+                }
+            })?;
             let need = (influencer.unbacked() as usize).min(MOVE_BATCH);
             if need == 0 {
                 return Ok(influencer);
@@ -253,16 +249,14 @@ impl Store {
                     if e.as_service_error()
                         .is_some_and(|s| s.is_transaction_canceled_exception()) =>
                 {
-                    crate::retry::backoff(1).await;
+                    crate::table::retry::backoff(1).await;
                 }
                 Err(e) => return Err(StoreError::sdk("TransactWriteItems", e)),
             }
             self.invalidate_context(campaign);
             self.forget_candidates(campaign);
         }
-        Err(StoreError::Refused(
-            "could not back the influencer's lane; try again".into(),
-        ))
+        Err(AdminRefusal::LaneBusy.into())
     }
 
     /// Up to `limit` available codes of the open lane, with their shards.
@@ -308,9 +302,7 @@ impl Store {
         let scope = campaign_scope(campaign);
         match open_on {
             Some(list) if list.is_empty() => {
-                return Err(StoreError::Refused(
-                    "a campaign must be open on at least one platform (pause it instead)".into(),
-                ));
+                return Err(AdminRefusal::NoPlatforms.into());
             }
             Some(open_on) => {
                 self.put_setting(&scope, PLATFORMS_SETTING, &PlatformList { open_on })
@@ -323,5 +315,5 @@ impl Store {
 }
 
 pub(crate) fn unknown(id: &CampaignId) -> StoreError {
-    StoreError::Refused(format!("unknown campaign {id}"))
+    AdminRefusal::UnknownCampaign(id.clone()).into()
 }

@@ -2,8 +2,8 @@
 //! read it instead of the campaign item, which would otherwise be a hot key on every claim.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::items::{CampaignItem, InfluencerItem, campaign_pk, from_item, pk_of, s, sk_of};
+use crate::table::error::StoreError;
+use crate::table::items::{CampaignItem, InfluencerItem, campaign_pk, from_item, pk_of, s, sk_of};
 use promo_core::{Campaign, CampaignId, Influencer, InfluencerId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -119,7 +119,7 @@ impl Store {
         let mut influencers = HashMap::new();
         for item in self.query_items(query, false).await? {
             match sk_of(&item) {
-                Some(crate::items::META) => {
+                Some(crate::table::items::META) => {
                     let c: CampaignItem = from_item(item)?;
                     swept = c.swept;
                     campaign = Some(c.campaign);
@@ -143,9 +143,9 @@ impl Store {
         let query = self
             .client()
             .query()
-            .index_name(crate::schema::GSI_LISTING)
+            .index_name(crate::table::schema::GSI_LISTING)
             .key_condition_expression("gsi2pk = :p")
-            .expression_attribute_values(":p", s(crate::items::CAMPAIGNS_PK));
+            .expression_attribute_values(":p", s(crate::table::items::CAMPAIGNS_PK));
         let mut out = Vec::new();
         // The index lists ids only: each campaign is read whole from its own partition.
         for item in self.query_items(query, false).await? {

@@ -2,9 +2,9 @@
 //! listing and available indexes), never from a counter on the claim path.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::index::Released;
-use crate::items::{redeemed_pk, s};
+use crate::table::error::StoreError;
+use crate::table::index::Released;
+use crate::table::items::{redeemed_pk, s};
 use promo_core::{CampaignId, CodeState, InfluencerId, Lane, Timestamp};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -72,7 +72,7 @@ impl Store {
         let ctx = self
             .read_context(id)
             .await?
-            .ok_or_else(|| crate::campaigns::unknown(id))?;
+            .ok_or_else(|| crate::admin::campaigns::unknown(id))?;
         let c = &ctx.campaign;
         let open = self.count_available(id, &Lane::Open, c.shards, now).await?;
         let mut ids: Vec<_> = ctx.influencers.keys().cloned().collect();
@@ -132,7 +132,7 @@ impl Store {
         let ctx = self
             .campaign_context(id)
             .await?
-            .ok_or_else(|| crate::campaigns::unknown(id))?;
+            .ok_or_else(|| crate::admin::campaigns::unknown(id))?;
         let shards = ctx.campaign.shards;
         let (mut ready, mut later) = self.count_available(id, &Lane::Open, shards, now).await?;
         for inf in ctx.influencers.values().filter(|i| i.quota.is_some()) {
@@ -167,7 +167,7 @@ impl Store {
             let query = self
                 .client()
                 .query()
-                .index_name(crate::schema::GSI_LISTING)
+                .index_name(crate::table::schema::GSI_LISTING)
                 .key_condition_expression("gsi2pk = :p")
                 .expression_attribute_values(":p", s(redeemed_pk(id, influencer, shard)))
                 .projection_expression("code_state");

@@ -3,8 +3,8 @@
 //! query at all. A candidate is only a guess; the claim's conditional write decides.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::index::Released;
+use crate::table::error::StoreError;
+use crate::table::index::Released;
 use promo_core::{Campaign, CampaignId, ClaimRefusal, Lane, PromoCode, Timestamp};
 use rand::seq::SliceRandom;
 use std::collections::HashMap;

@@ -3,8 +3,8 @@
 //! here.
 
 use crate::Store;
-use crate::error::StoreError;
-use crate::items::{Item, available_pk, n, pk_of, s};
+use crate::table::error::StoreError;
+use crate::table::items::{Item, available_pk, n, pk_of, s};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 use promo_core::{CampaignId, Lane, PromoCode, Timestamp};
@@ -64,7 +64,7 @@ impl Store {
         let mut query = self
             .client()
             .query()
-            .index_name(crate::schema::GSI_AVAILABLE)
+            .index_name(crate::table::schema::GSI_AVAILABLE)
             .expression_attribute_values(":p", s(available_pk(campaign, lane, shard)))
             .set_limit(limit.map(|l| l.clamp(1, 1_000) as i32));
         query = match released {

@@ -2,9 +2,10 @@
 //! resumable after a crash.
 
 use crate::Store;
-use crate::campaigns::unknown;
-use crate::error::StoreError;
-use crate::items::{
+use crate::admin::AdminRefusal;
+use crate::admin::campaigns::unknown;
+use crate::table::error::StoreError;
+use crate::table::items::{
     CODE_SK, CodeItem, META, available_pk, campaign_pk, code_pk, from_item, influencer_sk, key, n,
     to_item,
 };
@@ -65,7 +66,7 @@ impl Store {
             while let Some(req) = request.take().filter(|r| !r.is_empty()) {
                 if tries > 0 {
                     // Unprocessed keys mean the table is throttling this read: back off first.
-                    crate::retry::backoff(tries).await;
+                    crate::table::retry::backoff(tries).await;
                 }
                 tries += 1;
                 self.metrics().read();
@@ -123,13 +124,12 @@ impl Store {
                         summary.imported += chunk.len() as u32;
                         break;
                     }
-                    None if tries < 20 => crate::retry::backoff(tries).await,
+                    None if tries < 20 => crate::table::retry::backoff(tries).await,
                     None => {
-                        return Err(StoreError::Refused(format!(
-                            "the import stopped after {} codes because the campaign kept changing, or a code \
-                             was imported elsewhere meanwhile; run the same import again to resume",
-                            summary.imported
-                        )));
+                        return Err(AdminRefusal::ImportInterrupted {
+                            imported: summary.imported,
+                        }
+                        .into());
                     }
                 }
             }

@@ -1,0 +1,20 @@
+//! The seller's side: campaigns and influencers (`campaigns`), importing code files (`pool`),
+//! Amazon promotions and orders (`orders`), and the reports read from the records: counts
+//! (`stats`), dashboard activity, the claims export, and the audit that re-checks every
+//! invariant. Nothing here is on the claim path; every refusal is an [`AdminRefusal`].
+
+mod activity;
+pub mod audit;
+mod campaigns;
+mod export;
+mod orders;
+mod pool;
+mod refusal;
+mod stats;
+
+pub use activity::Activity;
+pub use export::ClaimRow;
+pub use orders::PromotionOwner;
+pub use pool::{Existing, ImportSummary, import_id};
+pub use refusal::AdminRefusal;
+pub use stats::{CampaignStats, InfluencerStats};
