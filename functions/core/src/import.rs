@@ -10,19 +10,64 @@ use std::collections::HashMap;
 pub enum FileFormat {
     /// One code a line, with optional header lines before the first code (Amazon's download).
     Text,
-    /// Comma- or semicolon-separated, with a header row naming a code column.
+    /// Comma-, semicolon- or tab-separated, with a header row naming a code column.
     Csv,
 }
 
 impl FileFormat {
-    /// Picks CSV for a `.csv` file name, text otherwise.
+    /// Picks CSV for a `.csv` or `.tsv` file name, text otherwise (a text file whose first line
+    /// holds a tab is read as a table too: see [`parse_code_file`]).
     pub fn from_file_name(name: &str) -> Self {
-        if name.to_ascii_lowercase().ends_with(".csv") {
+        let name = name.to_ascii_lowercase();
+        if name.ends_with(".csv") || name.ends_with(".tsv") {
             Self::Csv
         } else {
             Self::Text
         }
     }
+}
+
+/// Column titles that are valid code shapes when written in capitals (`CODE`, `CLAIM-CODE`):
+/// compared with letters and digits only, any case. Never taken for a code.
+const HEADER_WORDS: &[&str] = &[
+    "code",
+    "codes",
+    "claimcode",
+    "claimcodes",
+    "promocode",
+    "promocodes",
+    "promotioncode",
+    "promotioncodes",
+    "couponcode",
+    "couponcodes",
+    "coupon",
+    "coupons",
+    "vouchercode",
+    "vouchercodes",
+    "voucher",
+    "vouchers",
+    "giftcode",
+    "giftcodes",
+    "promotion",
+    "promotionid",
+    "trackingid",
+];
+
+fn is_header_word(text: &str) -> bool {
+    // Checked before copying: a header word is short.
+    text.len() <= 32 && {
+        let word: String = text
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        HEADER_WORDS.contains(&word.as_str())
+    }
+}
+
+/// The problem of a column title where a code should be.
+fn header_word_problem() -> LineProblem {
+    LineProblem::Invalid("a column title, not a code".into())
 }
 
 /// What is wrong with one line of a code file.
@@ -145,9 +190,16 @@ fn decode(bytes: &[u8]) -> (Cow<'_, [u8]>, Encoding) {
 /// up as a code, a bad line, a header or a blank line, and a reason never echoes the line.
 pub fn parse_code_file(bytes: &[u8], format: FileFormat) -> Result<ParsedFile, FileError> {
     let (bytes, encoding) = decode(bytes);
-    let parsed = match format {
-        FileFormat::Text => parse_text(&bytes, encoding),
-        FileFormat::Csv => parse_csv(&bytes, encoding)?,
+    let first_line = bytes
+        .split(|b| *b == b'\n')
+        .find(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .unwrap_or_default();
+    // Seller Central's reports and Excel's "Text (Tab delimited)" are tables in a .txt.
+    let table = format == FileFormat::Csv || first_line.contains(&b'\t');
+    let parsed = if table {
+        parse_csv(&bytes, encoding)?
+    } else {
+        parse_text(&bytes, encoding)
     };
     if parsed.codes.is_empty() && parsed.bad_lines.is_empty() {
         return Err(FileError::Empty);
@@ -166,6 +218,14 @@ fn parse_text(bytes: &[u8], encoding: Encoding) -> ParsedFile {
         let text = text.trim_end_matches('\r').trim();
         if text.is_empty() {
             out.file.blank_lines += 1;
+            continue;
+        }
+        if is_header_word(text) {
+            if out.file.codes.is_empty() && out.file.bad_lines.is_empty() {
+                out.file.header_lines += 1;
+            } else {
+                out.bad(line, header_word_problem());
+            }
             continue;
         }
         match PromoCode::parse(text) {
@@ -254,13 +314,12 @@ impl<'a> LineCounter<'a> {
 
 fn parse_csv(bytes: &[u8], encoding: Encoding) -> Result<ParsedFile, FileError> {
     let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    let delimiter = if first_line.iter().filter(|b| **b == b';').count()
-        > first_line.iter().filter(|b| **b == b',').count()
-    {
-        b';'
-    } else {
-        b','
-    };
+    let count = |d: u8| first_line.iter().filter(|b| **b == d).count();
+    // The most frequent of the three on the header row; a comma when none is there.
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| (count(*d), *d == b','))
+        .unwrap_or(b',');
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -308,6 +367,7 @@ fn parse_csv(bytes: &[u8], encoding: Encoding) -> Result<ParsedFile, FileError> 
         };
         match std::str::from_utf8(field) {
             Err(_) => out.bad(line, encoding.invalid()),
+            Ok(text) if is_header_word(text.trim()) => out.bad(line, header_word_problem()),
             Ok(text) => match PromoCode::parse(text) {
                 Ok(code) => out.code(line, code),
                 Err(e) => out.bad(line, LineProblem::Invalid(e.reason)),
@@ -450,6 +510,42 @@ mod tests {
     }
 
     #[test]
+    fn a_column_title_in_capitals_is_a_header_before_the_codes_and_a_bad_line_after() {
+        for title in ["CODE", "CLAIMCODE", "CLAIM-CODE", "Codes", "PROMO-CODES"] {
+            let file = format!("{title}\nABCD-1234\nWXYZ-9999\n{title}\n");
+            let parsed = parse_code_file(file.as_bytes(), FileFormat::Text).unwrap();
+            let codes: Vec<_> = parsed.codes.iter().map(|(_, c)| c.expose()).collect();
+            assert_eq!(codes, ["ABCD-1234", "WXYZ-9999"], "{title}");
+            assert_eq!(parsed.header_lines, 1, "{title}");
+            assert_eq!(parsed.bad_lines.len(), 1, "{title}");
+            assert_eq!(parsed.bad_lines[0].line, 4);
+            assert_eq!(
+                parsed.bad_lines[0].problem.to_string(),
+                "a column title, not a code"
+            );
+        }
+        // A repeated header row inside a CSV is a bad row, not a code.
+        let csv = parse_code_file(b"code\nABCD-1234\nCODE\n", FileFormat::Csv).unwrap();
+        assert_eq!(csv.codes.len(), 1);
+        assert_eq!(csv.bad_lines[0].line, 3);
+    }
+
+    #[test]
+    fn tab_separated_files_are_tables_by_name_or_by_their_first_line() {
+        let tsv = b"Promotion ID\tClaim Code\tStatus\nA1B2\tabcd-1234\tnew\nA1B2\tWXYZ-9999\tnew\n";
+        for name in ["codes.tsv", "codes.txt", "download"] {
+            let parsed = parse_code_file(tsv, FileFormat::from_file_name(name)).unwrap();
+            let codes: Vec<_> = parsed.codes.iter().map(|(l, c)| (*l, c.expose())).collect();
+            assert_eq!(codes, [(2, "ABCD-1234"), (3, "WXYZ-9999")], "{name}");
+        }
+        // Excel's "Unicode Text": UTF-16 little endian, tab-separated, CRLF.
+        let excel = utf16("Claim Code\tNote\r\nabcd-1234\tx\r\nWXYZ-9999\t\r\n", false);
+        let parsed = parse_code_file(&excel, FileFormat::from_file_name("codes.txt")).unwrap();
+        assert_eq!(parsed.codes.len(), 2);
+        assert!(parsed.bad_lines.is_empty(), "{:?}", parsed.bad_lines);
+    }
+
+    #[test]
     fn utf16_files_with_a_byte_order_mark_are_read_in_either_byte_order() {
         for big_endian in [false, true] {
             let file = utf16("Claim Code\r\nabcd-1234\r\nWXYZ-9999\r\n", big_endian);
@@ -490,6 +586,7 @@ mod tests {
 
     fn valid_code() -> impl Strategy<Value = String> {
         "[A-Z0-9]{4,8}(-[A-Z0-9]{4,8}){0,3}"
+            .prop_filter("a column title is no code", |c| !is_header_word(c))
     }
 
     /// What any parse must guarantee: only valid, distinct codes, at lines the file has.

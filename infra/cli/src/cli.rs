@@ -245,6 +245,11 @@ pub enum CodesCommand {
         /// Import the good lines even if some lines are bad.
         #[arg(long)]
         skip_bad: bool,
+        /// The file is this influencer's own Amazon promotion: its codes go to their followers
+        /// only, and their followers get only these (see `influencer fallback`). Without it the
+        /// codes join the shared pool.
+        #[arg(long)]
+        influencer: Option<InfluencerId>,
     },
     /// Generate random codes straight into the pool.
     Generate {
@@ -277,6 +282,20 @@ pub enum InfluencerCommand {
         /// Codes reserved for this influencer's followers.
         #[arg(long)]
         quota: Option<u32>,
+        /// When their own codes (`codes import --influencer`) are all claimed, hand their
+        /// followers codes from the shared pool instead of telling them so.
+        #[arg(long, conflicts_with = "quota")]
+        fallback: bool,
+    },
+    /// Turn fallback to the shared pool on or off for an influencer with codes of their own.
+    Fallback {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The influencer.
+        influencer: InfluencerId,
+        /// `on` or `off`.
+        #[arg(value_parser = ["on", "off"])]
+        setting: String,
     },
     /// List a campaign's influencers.
     List {

@@ -4,7 +4,7 @@ use crate::cli::CodesCommand;
 use crate::output::progress;
 use anyhow::{Context, bail};
 use promo_core::import::{BadLine, FileFormat, LineProblem, parse_code_file};
-use promo_core::{CampaignId, Lane, PromoCode};
+use promo_core::{CampaignId, InfluencerId, Lane, PromoCode};
 use promo_store::Store;
 use promo_store::admin::{ImportSummary, import_id};
 use std::collections::{BTreeMap, HashSet};
@@ -46,7 +46,8 @@ pub async fn run(store: &Store, command: CodesCommand) -> anyhow::Result<u8> {
             campaign,
             file,
             skip_bad,
-        } => match import_file(store, &campaign, &file, skip_bad).await? {
+            influencer,
+        } => match import_file(store, &campaign, influencer.as_ref(), &file, skip_bad).await? {
             ImportOutcome::Done(report) => {
                 print_report(&report);
                 Ok(0)
@@ -79,15 +80,28 @@ pub async fn run(store: &Store, command: CodesCommand) -> anyhow::Result<u8> {
 
 /// Checks and imports a code file: every bad line is printed to stderr as `line N: reason`;
 /// with any bad line and no `skip_bad`, nothing is written. Codes already imported from the same
-/// file are counted as resumed and skipped.
+/// file are counted as resumed and skipped. With `owner`, the codes go to that influencer's lane
+/// only (their own promotion's codes).
 pub async fn import_file(
     store: &Store,
     campaign: &CampaignId,
+    owner: Option<&InfluencerId>,
     file: &Path,
     skip_bad: bool,
 ) -> anyhow::Result<ImportOutcome> {
     if store.get_campaign(campaign).await?.is_none() {
         bail!("unknown campaign {campaign}");
+    }
+    if let Some(id) = owner
+        && !store
+            .list_influencers(campaign)
+            .await?
+            .iter()
+            .any(|i| &i.id == id)
+    {
+        bail!(
+            "no influencer {id} in campaign {campaign}; add them first with `promo influencer add`"
+        );
     }
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let name = file
@@ -130,7 +144,7 @@ pub async fn import_file(
         .filter(|(i, _)| !leave_out.contains(i))
         .map(|(_, c)| c)
         .collect();
-    let summary = write(store, campaign, &id, &fresh).await?;
+    let summary = write(store, campaign, owner, &id, &fresh).await?;
     Ok(ImportOutcome::Done(ImportReport {
         imported: summary.imported,
         lanes: lane_names(summary),
@@ -170,7 +184,7 @@ pub async fn generate(
         }
         let existing = store.existing_codes(campaign, &id, &codes).await?;
         if existing.is_empty() {
-            return write(store, campaign, &id, &codes).await;
+            return write(store, campaign, None, &id, &codes).await;
         }
         let taken: HashSet<usize> = existing.iter().map(|e| e.index).collect();
         codes = codes
@@ -186,6 +200,7 @@ pub async fn generate(
 async fn write(
     store: &Store,
     campaign: &CampaignId,
+    owner: Option<&InfluencerId>,
     id: &str,
     codes: &[PromoCode],
 ) -> anyhow::Result<ImportSummary> {
@@ -193,9 +208,15 @@ async fn write(
         return Ok(ImportSummary::default());
     }
     let bar = progress(codes.len() as u64, "importing");
-    let summary = store
-        .import_codes(campaign, id, codes, &|n| bar.set_position(n))
-        .await;
+    let on_progress = |n| bar.set_position(n);
+    let summary = match owner {
+        None => store.import_codes(campaign, id, codes, &on_progress).await,
+        Some(influencer) => {
+            store
+                .import_own_codes(campaign, influencer, id, codes, &on_progress)
+                .await
+        }
+    };
     bar.finish_and_clear();
     summary.context("importing codes (run the same command again to resume)")
 }

@@ -66,7 +66,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     );
 
     let file = sample::claim_code_file(&mut rng, args.codes)?;
-    let report = match import_file(&store, &id, file.path(), false).await? {
+    let report = match import_file(&store, &id, None, file.path(), false).await? {
         ImportOutcome::Done(r) => r,
         ImportOutcome::Refused(bad) => bail!("the sample file had {bad} bad lines"),
     };

@@ -14,11 +14,18 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
             id,
             name,
             quota,
+            fallback,
         } => {
-            let inf = store
+            let mut inf = store
                 .add_influencer(&campaign, id, &name, quota)
                 .await
                 .context("adding the influencer")?;
+            if fallback {
+                inf = store
+                    .set_influencer_fallback(&campaign, &inf.id, true)
+                    .await
+                    .context("turning fallback on")?;
+            }
             match inf.quota {
                 Some(q) => {
                     println!(
@@ -33,9 +40,33 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
                     }
                 }
                 None => println!(
-                    "added influencer {} to {campaign}: no quota, claims draw from the open lane",
-                    inf.id
+                    "added influencer {} to {campaign}: no quota, claims draw from the open lane \
+                     until their own codes are imported (`promo codes import {campaign} <file> \
+                     --influencer {}`)",
+                    inf.id, inf.id
                 ),
+            }
+        }
+        InfluencerCommand::Fallback {
+            campaign,
+            influencer,
+            setting,
+        } => {
+            let on = setting == "on";
+            let inf = store
+                .set_influencer_fallback(&campaign, &influencer, on)
+                .await
+                .context("setting fallback")?;
+            if on {
+                println!(
+                    "when {}'s own codes are all claimed, their followers get codes from the shared pool (credited to them)",
+                    inf.id
+                );
+            } else {
+                println!(
+                    "when {}'s own codes are all claimed, their followers are told so",
+                    inf.id
+                );
             }
         }
         InfluencerCommand::List { campaign } => {
@@ -47,13 +78,26 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
                 println!("no influencers in {campaign}; add one with `promo influencer add`");
                 return Ok(());
             }
-            let mut t = table(&["influencer", "name", "quota", "reserved codes"]);
+            let mut t = table(&[
+                "influencer",
+                "name",
+                "quota",
+                "reserved codes",
+                "codes from",
+            ]);
             for i in &list {
+                let source = match (i.own_codes, i.fallback) {
+                    (true, true) => "their own, then the pool",
+                    (true, false) => "their own only",
+                    (false, _) if i.quota.is_some() => "the pool (reserved)",
+                    (false, _) => "the pool",
+                };
                 t.add_row(vec![
                     Cell::new(i.id.as_str()),
                     Cell::new(&i.name),
                     num(i.quota.map_or_else(|| "-".to_owned(), |q| q.to_string())),
                     num(i.backed),
+                    Cell::new(source),
                 ]);
             }
             println!("{t}");

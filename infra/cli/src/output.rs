@@ -27,7 +27,8 @@ pub fn time(t: Timestamp) -> String {
     )
 }
 
-/// The per-influencer table: influencer, quota, claims, redemptions, conversion, remaining.
+/// The per-influencer table: influencer, quota, claims, redemptions, Amazon orders, conversion,
+/// remaining (codes left to them), and their own Amazon promotion.
 pub fn stats_table(stats: &CampaignStats) -> Table {
     let mut t = table(&[
         "influencer",
@@ -37,6 +38,7 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
         "Amazon orders",
         "conversion %",
         "remaining",
+        "promotion",
     ]);
     for row in &stats.influencers {
         t.add_row(vec![
@@ -47,6 +49,12 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
             num(row.orders),
             num(format!("{:.1}", row.conversion() * 100.0)),
             num(row.remaining),
+            Cell::new(match (&row.promotion, row.own_codes) {
+                (Some(p), true) => format!("{p} (own codes)"),
+                (Some(p), false) => p.clone(),
+                (None, true) => "(own codes)".to_owned(),
+                (None, false) => "-".to_owned(),
+            }),
         ]);
     }
     let conversion = if stats.claims == 0 {
@@ -62,6 +70,7 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
         num(stats.orders),
         num(format!("{:.1}", conversion * 100.0)),
         num(""),
+        Cell::new(""),
     ]);
     t
 }

@@ -7,7 +7,7 @@ use crate::table::error::StoreError;
 use crate::table::items::{
     CampaignItem, ClaimItem, CodeItem, InfluencerItem, Item, from_item, pk_of, sk_of,
 };
-use promo_core::{CodeState, InfluencerId, Lane, Timestamp};
+use promo_core::{CodeState, InfluencerId, Lane, PromoCode, Timestamp};
 use std::collections::HashMap;
 
 /// The table's records, typed.
@@ -182,19 +182,43 @@ pub fn check(r: &Records) -> Vec<String> {
         for claim in &issued {
             *by_influencer.entry(&claim.influencer).or_default() += 1;
         }
+        // An influencer's lane holds their codes (their own promotion's, or their quota): none
+        // may reach a follower credited to someone else.
+        let lanes: HashMap<&PromoCode, &str> = r
+            .codes
+            .iter()
+            .filter(|k| &k.campaign == id)
+            .map(|k| (&k.code, k.lane.as_str()))
+            .collect();
+        for claim in &issued {
+            let Some(lane) = lanes.get(&claim.code) else {
+                continue;
+            };
+            if *lane != Lane::Open.key()
+                && *lane != Lane::Reserve.key()
+                && *lane != claim.influencer.as_str()
+            {
+                v.push(format!(
+                    "{id}: a code of influencer {lane}'s lane went to a follower credited to {}",
+                    claim.influencer
+                ));
+            }
+        }
         for inf in r
             .influencers
             .iter()
             .filter(|i| &i.influencer.campaign == id)
         {
             let got = by_influencer.get(&inf.influencer.id).copied().unwrap_or(0);
-            if let Some(q) = inf.influencer.quota {
-                if got > q {
-                    v.push(format!(
-                        "{id}: influencer {} has {got} claims over a quota of {q}",
-                        inf.influencer.id
-                    ));
-                }
+            if let Some(q) = inf.influencer.quota
+                && got > q
+            {
+                v.push(format!(
+                    "{id}: influencer {} has {got} claims over a quota of {q}",
+                    inf.influencer.id
+                ));
+            }
+            if inf.influencer.lane() != Lane::Open {
                 let lane = Lane::Influencer(inf.influencer.id.clone());
                 let backed = r
                     .codes

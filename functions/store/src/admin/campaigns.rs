@@ -10,7 +10,7 @@ use crate::table::items::{
     key, n, s, to_item,
 };
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, TransactWriteItem, Update};
 use promo_core::{
     Campaign, CampaignId, CampaignStatus, CodeState, Influencer, InfluencerId, Lane, NewCampaign,
     Platform, PromoCode, Timestamp,
@@ -151,6 +151,9 @@ impl Store {
             name: name.trim().to_owned(),
             quota,
             backed: 0,
+            own_codes: false,
+            fallback: false,
+            promotion: None,
         };
         self.metrics().write();
         let result = self
@@ -185,6 +188,46 @@ impl Store {
         }
     }
 
+    /// Turns fallback on or off for an influencer with codes of their own: when theirs are all
+    /// claimed, their followers get codes from the open lane (attributed to them) instead of
+    /// being told so. Refused with a quota, which caps all they hand out.
+    pub async fn set_influencer_fallback(
+        &self,
+        campaign: &CampaignId,
+        id: &InfluencerId,
+        fallback: bool,
+    ) -> Result<Influencer, StoreError> {
+        let ctx = self
+            .read_context(campaign)
+            .await?
+            .ok_or_else(|| unknown(campaign))?;
+        let mut influencer =
+            ctx.influencers
+                .get(id)
+                .cloned()
+                .ok_or_else(|| AdminRefusal::UnknownInfluencer {
+                    campaign: campaign.clone(),
+                    influencer: id.clone(),
+                })?;
+        if fallback && influencer.quota.is_some() {
+            return Err(AdminRefusal::FallbackWithQuota(id.clone()).into());
+        }
+        self.metrics().write();
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(campaign_pk(campaign), influencer_sk(id))))
+            .update_expression("SET fallback = :f")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":f", AttributeValue::Bool(fallback))
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("UpdateItem", e))?;
+        self.invalidate_context(campaign);
+        influencer.fallback = fallback;
+        Ok(influencer)
+    }
+
     /// Moves available codes from the open lane into an influencer's lane until it backs the
     /// quota or the open lane is empty. Each batch moves codes and raises `backed` in one
     /// transaction, so `backed` always equals the codes placed in the lane.
@@ -206,7 +249,7 @@ impl Store {
                 }
             })?;
             let need = (influencer.unbacked() as usize).min(MOVE_BATCH);
-            if need == 0 {
+            if need == 0 || !influencer.takes_pool_codes() {
                 return Ok(influencer);
             }
             let codes = self.open_codes(campaign, ctx.campaign.shards, need).await?;
@@ -235,9 +278,11 @@ impl Store {
                 .table_name(self.table())
                 .set_key(Some(key(campaign_pk(campaign), influencer_sk(id))))
                 .update_expression("SET backed = backed + :k")
-                .condition_expression("backed = :b")
+                // An import of their own codes may have landed meanwhile, placing none.
+                .condition_expression("backed = :b AND NOT own_codes = :own")
                 .expression_attribute_values(":k", n(codes.len()))
                 .expression_attribute_values(":b", n(influencer.backed))
+                .expression_attribute_values(":own", AttributeValue::Bool(true))
                 .build()
                 .map_err(StoreError::build)?;
             tx = tx.transact_items(TransactWriteItem::builder().update(bump).build());

@@ -6,7 +6,7 @@
 use crate::Store;
 use crate::admin::AdminRefusal;
 use crate::table::error::StoreError;
-use crate::table::items::{key, n, s};
+use crate::table::items::{campaign_pk, influencer_sk, key, n, s};
 use crate::table::schema;
 use promo_core::orders::OrderLine;
 use promo_core::{CampaignId, InfluencerId, Timestamp};
@@ -62,6 +62,22 @@ impl Store {
             }
             .into());
         }
+        // On the influencer too, so that their numbers show it without another read.
+        self.metrics().write();
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(
+                campaign_pk(&owner.campaign),
+                influencer_sk(&owner.influencer),
+            )))
+            .update_expression("SET promotion = :p")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":p", s(id))
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("UpdateItem", e))?;
+        self.invalidate_context(&owner.campaign);
         self.put_setting(PROMOTIONS_SCOPE, id, owner).await
     }
 

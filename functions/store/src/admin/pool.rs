@@ -10,7 +10,7 @@ use crate::table::items::{
     to_item,
 };
 use aws_sdk_dynamodb::types::{
-    KeysAndAttributes, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
+    AttributeValue, KeysAndAttributes, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
 };
 use promo_core::{CampaignId, CodeState, InfluencerId, Lane, PromoCode};
 use std::collections::HashMap;
@@ -111,12 +111,43 @@ impl Store {
         codes: &[PromoCode],
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportSummary, StoreError> {
+        self.import_into(campaign, None, import_id, codes, progress)
+            .await
+    }
+
+    /// Writes `codes` (already checked: none in the table) into one influencer's lane: the codes
+    /// of their own Amazon promotion, so that their followers get those codes and no others, and
+    /// the promotion's orders are theirs. From then on their followers draw from that lane only
+    /// (unless fallback is on) and pool imports never fill it. Codes beyond their quota, or the
+    /// campaign's total cap, go to reserve. Refused when their lane already holds codes moved in
+    /// from the shared pool (a quota backed before their promotion existed): one lane, one
+    /// promotion.
+    pub async fn import_own_codes(
+        &self,
+        campaign: &CampaignId,
+        influencer: &InfluencerId,
+        import_id: &str,
+        codes: &[PromoCode],
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportSummary, StoreError> {
+        self.import_into(campaign, Some(influencer), import_id, codes, progress)
+            .await
+    }
+
+    async fn import_into(
+        &self,
+        campaign: &CampaignId,
+        owner: Option<&InfluencerId>,
+        import_id: &str,
+        codes: &[PromoCode],
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportSummary, StoreError> {
         let mut summary = ImportSummary::default();
         for chunk in codes.chunks(IMPORT_BATCH) {
             let mut tries = 0;
             loop {
                 tries += 1;
-                match self.import_batch(campaign, import_id, chunk).await? {
+                match self.import_batch(campaign, owner, import_id, chunk).await? {
                     Some(lanes) => {
                         for (lane, k) in lanes {
                             *summary.lanes.entry(lane).or_default() += k;
@@ -145,6 +176,7 @@ impl Store {
     async fn import_batch(
         &self,
         campaign_id: &CampaignId,
+        owner: Option<&InfluencerId>,
         import_id: &str,
         chunk: &[PromoCode],
     ) -> Result<Option<HashMap<String, u32>>, StoreError> {
@@ -153,12 +185,38 @@ impl Store {
             .await?
             .ok_or_else(|| unknown(campaign_id))?;
         let campaign = &ctx.campaign;
-        let mut influencers: Vec<_> = ctx
-            .influencers
-            .values()
-            .filter(|i| i.unbacked() > 0)
-            .cloned()
-            .collect();
+        let owner = match owner {
+            None => None,
+            Some(id) => {
+                let inf =
+                    ctx.influencers
+                        .get(id)
+                        .ok_or_else(|| AdminRefusal::UnknownInfluencer {
+                            campaign: campaign_id.clone(),
+                            influencer: id.clone(),
+                        })?;
+                if inf.backed > 0 && !inf.own_codes {
+                    return Err(AdminRefusal::SharedCodesInLane {
+                        campaign: campaign_id.clone(),
+                        influencer: id.clone(),
+                        codes: inf.backed,
+                    }
+                    .into());
+                }
+                Some(inf)
+            }
+        };
+        // A pool import fills the quota lanes that take shared codes; an influencer's own
+        // import fills only theirs.
+        let mut influencers: Vec<_> = match owner {
+            None => ctx
+                .influencers
+                .values()
+                .filter(|i| i.takes_pool_codes() && i.unbacked() > 0)
+                .cloned()
+                .collect(),
+            Some(_) => Vec::new(),
+        };
         influencers.sort_by(|a, b| a.id.cmp(&b.id));
         let mut fills: HashMap<InfluencerId, u32> = HashMap::new();
         let mut lanes: HashMap<String, u32> = HashMap::new();
@@ -169,8 +227,15 @@ impl Store {
             .return_consumed_capacity(ReturnConsumedCapacity::Indexes);
         for (i, code) in chunk.iter().enumerate() {
             let room = campaign.caps.total.is_none_or(|cap| issuable < cap);
+            let own_room = owner.is_none_or(|inf| {
+                fills.get(&inf.id).copied().unwrap_or(0) < inf.room_for_own_codes()
+            });
+            let room = room && own_room;
             let lane = if !room {
                 Lane::Reserve
+            } else if let Some(inf) = owner {
+                *fills.entry(inf.id.clone()).or_default() += 1;
+                Lane::Influencer(inf.id.clone())
             } else if let Some(inf) = influencers
                 .iter()
                 .find(|inf| fills.get(&inf.id).copied().unwrap_or(0) < inf.unbacked())
@@ -236,17 +301,25 @@ impl Store {
             .build()
             .map_err(StoreError::build)?;
         tx = tx.transact_items(TransactWriteItem::builder().update(bump).build());
+        if let Some(inf) = owner {
+            // Marked even when every code went to reserve: their lane is theirs from now on.
+            fills.entry(inf.id.clone()).or_default();
+        }
         for (id, k) in &fills {
             let backed = ctx.influencers.get(id).map_or(0, |i| i.backed);
-            let update = Update::builder()
+            let mut update = Update::builder()
                 .table_name(self.table())
                 .set_key(Some(key(campaign_pk(campaign_id), influencer_sk(id))))
                 .update_expression("SET backed = backed + :k")
                 .condition_expression("backed = :b")
                 .expression_attribute_values(":k", n(k))
-                .expression_attribute_values(":b", n(backed))
-                .build()
-                .map_err(StoreError::build)?;
+                .expression_attribute_values(":b", n(backed));
+            if owner.is_some() {
+                update = update
+                    .update_expression("SET backed = backed + :k, own_codes = :own")
+                    .expression_attribute_values(":own", AttributeValue::Bool(true));
+            }
+            let update = update.build().map_err(StoreError::build)?;
             tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
         }
         self.metrics().write();

@@ -53,6 +53,25 @@ pub enum AdminRefusal {
         /// The influencer asked for.
         influencer: InfluencerId,
     },
+    /// Their lane already holds codes moved in from the shared pool: one lane holds one
+    /// promotion's codes, so their own cannot join them.
+    #[error(
+        "influencer {influencer} in {campaign} already holds {codes} codes from the shared pool (their \
+         quota was backed from it); add them under a new id, or import their codes before giving \
+         them a quota"
+    )]
+    SharedCodesInLane {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The influencer.
+        influencer: InfluencerId,
+        /// Shared codes in their lane.
+        codes: u32,
+    },
+    /// Fallback to the open lane asked for an influencer with a quota, which caps all they hand
+    /// out.
+    #[error("influencer {0} has a quota: fallback to the shared pool would exceed it")]
+    FallbackWithQuota(InfluencerId),
     /// Codes could not be moved into the influencer's lane (claims kept taking them); asking
     /// again is safe.
     #[error("could not back the influencer's lane; try again")]
@@ -105,6 +124,8 @@ impl AdminRefusal {
             Self::ZeroQuota => "zero_quota",
             Self::InfluencerExists { .. } => "influencer_exists",
             Self::UnknownInfluencer { .. } => "unknown_influencer",
+            Self::SharedCodesInLane { .. } => "shared_codes_in_lane",
+            Self::FallbackWithQuota(_) => "fallback_with_quota",
             Self::LaneBusy => "lane_busy",
             Self::NoPlatforms => "no_platforms",
             Self::ImportInterrupted { .. } => "import_interrupted",
@@ -152,6 +173,12 @@ mod tests {
                 campaign: c.clone(),
                 influencer: i.clone(),
             },
+            AdminRefusal::SharedCodesInLane {
+                campaign: c.clone(),
+                influencer: i.clone(),
+                codes: 4,
+            },
+            AdminRefusal::FallbackWithQuota(i.clone()),
             AdminRefusal::LaneBusy,
             AdminRefusal::NoPlatforms,
             AdminRefusal::ImportInterrupted { imported: 3 },

@@ -16,6 +16,11 @@ pub struct InfluencerStats {
     pub influencer: InfluencerId,
     /// The quota, if any.
     pub quota: Option<u32>,
+    /// Their own Amazon promotion's tracking id, when the seller set one: the orders column
+    /// counts that promotion's orders.
+    pub promotion: Option<String>,
+    /// True when their followers draw from their own codes (imported for them), not the pool.
+    pub own_codes: bool,
     /// Codes issued through them.
     pub claims: u32,
     /// Of those, redeemed.
@@ -87,17 +92,18 @@ impl Store {
         for inf in ids {
             let claims = claimed.get(&inf).copied().unwrap_or(0);
             let redemptions = self.count_redeemed(id, &inf, c.shards).await?;
-            let quota = ctx.influencers.get(&inf).and_then(|i| i.quota);
-            let remaining = match quota {
-                Some(q) => {
-                    let (a, b) = self
-                        .count_available(id, &Lane::Influencer(inf.clone()), c.shards, now)
-                        .await?;
-                    now_total += a;
-                    later_total += b;
-                    q.saturating_sub(claims).min(a + b)
-                }
-                None => open.0 + open.1,
+            let registered = ctx.influencers.get(&inf);
+            let quota = registered.and_then(|i| i.quota);
+            let lane = registered.map_or(Lane::Open, |i| i.lane());
+            let remaining = if lane == Lane::Open {
+                open.0 + open.1
+            } else {
+                let (a, b) = self.count_available(id, &lane, c.shards, now).await?;
+                now_total += a;
+                later_total += b;
+                let own = quota.map_or(a + b, |q| q.saturating_sub(claims).min(a + b));
+                let falls_back = registered.is_some_and(|i| i.fallback && quota.is_none());
+                own + if falls_back { open.0 + open.1 } else { 0 }
             };
             let orders = if inf.is_direct() {
                 0
@@ -105,6 +111,8 @@ impl Store {
                 self.count_orders(id, &inf).await?
             };
             rows.push(InfluencerStats {
+                promotion: registered.and_then(|i| i.promotion.clone()),
+                own_codes: registered.is_some_and(|i| i.own_codes),
                 influencer: inf,
                 quota,
                 claims,
@@ -135,7 +143,7 @@ impl Store {
             .ok_or_else(|| crate::admin::campaigns::unknown(id))?;
         let shards = ctx.campaign.shards;
         let (mut ready, mut later) = self.count_available(id, &Lane::Open, shards, now).await?;
-        for inf in ctx.influencers.values().filter(|i| i.quota.is_some()) {
+        for inf in ctx.influencers.values().filter(|i| i.lane() != Lane::Open) {
             let (a, b) = self.count_available(id, &inf.lane(), shards, now).await?;
             ready += a;
             later += b;

@@ -6,6 +6,7 @@
 //! ([`Store::campaign_claims`]), so a new claim costs 4 write units on the table and 1 on an index.
 
 use crate::Store;
+use crate::claims::context::CampaignContext;
 use crate::table::error::StoreError;
 use crate::table::items::{
     CLAIM_SHARDS, CODE_SK, ClaimItem, CodeItem, claim_key, claim_pk, claim_shard, claim_sk,
@@ -79,15 +80,42 @@ impl Store {
             return Ok(Err(refusal));
         }
         let influencer = request.influencer.clone().filter(|i| !i.is_direct());
-        let (lane, attribution) = match &influencer {
-            None => (Lane::Open, InfluencerId::direct()),
+        let (lane, attribution, fallback) = match &influencer {
+            None => (Lane::Open, InfluencerId::direct(), false),
             Some(id) => match ctx.influencers.get(id) {
-                Some(inf) => (inf.lane(), id.clone()),
+                Some(inf) => (
+                    inf.lane(),
+                    id.clone(),
+                    inf.fallback && inf.quota.is_none() && inf.lane() != Lane::Open,
+                ),
                 None => return Ok(Err(ClaimRefusal::UnknownInfluencer)),
             },
         };
+        match self
+            .claim_in_lane(&ctx, request, &lane, &attribution, now)
+            .await?
+        {
+            // An influencer's own codes are all claimed: with fallback on, the open lane's
+            // codes, still credited to them. A drip refusal is pacing, not running out.
+            Err(ClaimRefusal::QuotaReached | ClaimRefusal::SoldOut) if fallback => {
+                self.claim_in_lane(&ctx, request, &Lane::Open, &attribution, now)
+                    .await
+            }
+            outcome => Ok(outcome),
+        }
+    }
+
+    /// One claim drawing from one lane.
+    async fn claim_in_lane(
+        &self,
+        ctx: &CampaignContext,
+        request: &ClaimRequest,
+        lane: &Lane,
+        attribution: &InfluencerId,
+        now: Timestamp,
+    ) -> Result<ClaimOutcome, StoreError> {
         let campaign = &ctx.campaign;
-        if let Some(refusal) = self.inner.candidates.exhausted(&campaign.id, &lane) {
+        if let Some(refusal) = self.inner.candidates.exhausted(&campaign.id, lane) {
             // A drip refusal is only cached until its release time.
             if !matches!(refusal, ClaimRefusal::DripExhausted { next_release } if next_release <= now)
             {
@@ -97,11 +125,11 @@ impl Store {
         let mut attempt = 0;
         while attempt < MAX_ATTEMPTS {
             attempt += 1;
-            let Some(candidate) = self.pick_candidate(campaign, &lane, now).await? else {
-                let refusal = self.exhausted(&ctx, &lane, now).await?;
+            let Some(candidate) = self.pick_candidate(campaign, lane, now).await? else {
+                let refusal = self.exhausted(ctx, lane, now).await?;
                 self.inner
                     .candidates
-                    .set_exhausted(&campaign.id, &lane, refusal.clone());
+                    .set_exhausted(&campaign.id, lane, refusal.clone());
                 return Ok(Err(refusal));
             };
             let claim = ClaimItem {
@@ -114,27 +142,27 @@ impl Store {
                 claimed_at: now,
                 redeem_until: campaign.redeem_until,
             };
-            match self.try_issue(&claim, &lane, candidate.shard).await {
+            match self.try_issue(&claim, lane, candidate.shard).await {
                 Ok(Attempt::Won(c)) => return Ok(Ok(c)),
                 Ok(Attempt::Repeat(c)) => {
-                    self.return_candidate(&campaign.id, &lane, candidate).await;
+                    self.return_candidate(&campaign.id, lane, candidate).await;
                     return Ok(Ok(c));
                 }
                 Ok(Attempt::Closed) => return Ok(Err(ClaimRefusal::Ended)),
                 // Taken by someone else (or moved lanes): try another, at once, from a fresh
                 // page of that shard.
                 Ok(Attempt::CodeGone) => {
-                    self.drop_stock(&campaign.id, &lane, candidate.shard).await;
+                    self.drop_stock(&campaign.id, lane, candidate.shard).await;
                 }
                 Ok(Attempt::Retry) => {
-                    self.return_candidate(&campaign.id, &lane, candidate).await;
+                    self.return_candidate(&campaign.id, lane, candidate).await;
                     backoff(attempt).await;
                 }
                 Err(e) if e.is_retryable() => {
                     // The write may have committed with its reply lost; the next attempt's claim
                     // put then fails and returns the code this follower holds.
                     tracing::warn!(error = %e, attempt, "claim attempt failed, retrying");
-                    self.return_candidate(&campaign.id, &lane, candidate).await;
+                    self.return_candidate(&campaign.id, lane, candidate).await;
                     backoff(attempt).await;
                 }
                 Err(e) => return Err(e),
@@ -237,7 +265,7 @@ impl Store {
 
     async fn exhausted(
         &self,
-        ctx: &crate::claims::context::CampaignContext,
+        ctx: &CampaignContext,
         lane: &Lane,
         now: Timestamp,
     ) -> Result<ClaimRefusal, StoreError> {
@@ -250,7 +278,10 @@ impl Store {
             return Ok(ClaimRefusal::DripExhausted { next_release });
         }
         if let Lane::Influencer(id) = lane
-            && ctx.influencers.get(id).is_some_and(|i| i.unbacked() == 0)
+            && ctx
+                .influencers
+                .get(id)
+                .is_some_and(|i| i.own_codes || i.unbacked() == 0)
         {
             return Ok(ClaimRefusal::QuotaReached);
         }

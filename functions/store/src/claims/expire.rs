@@ -46,8 +46,8 @@ impl Store {
             lanes.extend(
                 ctx.influencers
                     .values()
-                    .filter(|i| i.quota.is_some())
-                    .map(|i| i.lane()),
+                    .map(|i| i.lane())
+                    .filter(|lane| *lane != Lane::Open),
             );
             let mut done = true;
             for lane in &lanes {
