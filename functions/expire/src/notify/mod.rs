@@ -79,3 +79,37 @@ fn delivered(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_send_shows_neither_the_token_nor_the_url() {
+        // A loopback port that was just free: the connection is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let notifier = Notifier::new().expect("client");
+        let to = Destination::Telegram(TelegramChat {
+            token: "123:very-secret-token".into(),
+            api: format!("http://127.0.0.1:{port}"),
+            chat: 1,
+        });
+        let err = notifier.send(&to, "hello").await.expect_err("refused");
+        assert!(
+            matches!(
+                err,
+                NotifyError::Request {
+                    channel: "telegram",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let shown = format!("{err} {err:?} {} {to:?}", err.chain());
+        assert!(!shown.contains("very-secret-token"), "{shown}");
+        assert!(!shown.contains("sendMessage"), "{shown}");
+    }
+}
