@@ -21,7 +21,7 @@ import io, os, sys, zipfile
 
 budget, names = int(sys.argv[1]), sys.argv[2:]
 over = []
-print(f"{'function':<16} {'binary':>9} {'zip':>9}")
+print(f"{'function':<22} {'binary':>9} {'zip':>9}")
 for name in names:
     path = os.path.join("target", "release", name)
     if not os.path.exists(path):
@@ -35,7 +35,7 @@ for name in names:
             z.writestr(info, f.read(), compresslevel=9)
     size, packed = os.path.getsize(path), buf.tell()
     mb = lambda b: f"{b / 1048576:.2f} MB"
-    print(f"{name:<16} {mb(size):>9} {mb(packed):>9}")
+    print(f"{name:<22} {mb(size):>9} {mb(packed):>9}")
     if packed >= budget:
         over.append(name)
 if over:

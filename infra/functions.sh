@@ -2,4 +2,4 @@
 # deploy.sh and function-sizes.sh. They are built by package, never by `--bin` from the
 # workspace root, so that the seller CLI's embedded engine (SQLite and its server) stays out.
 FUNCTION_PACKAGES=(promo-issue promo-redeem promo-expire promo-stats promo-telegram promo-discord)
-FUNCTION_BINARIES=(issue redeem expire stats promo-telegram telegram-notify promo-discord)
+FUNCTION_BINARIES=(promo-issue promo-redeem promo-expire promo-stats promo-telegram promo-telegram-notify promo-discord)

@@ -1,6 +1,7 @@
 //! The bot's configuration, read from the environment once per process.
 
 use promo_core::LinkKey;
+use secrecy::SecretString;
 use serenity::interactions_endpoint::Verifier;
 use std::fmt;
 use std::time::Duration;
@@ -34,28 +35,6 @@ pub enum ConfigError {
     Invalid(&'static str, &'static str),
 }
 
-/// A secret string whose `Debug` form hides it.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret's text; hand it to the one client that needs it, never to a log.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<hidden>")
-    }
-}
-
 /// Everything the bot needs to know about its Discord application.
 #[derive(Clone)]
 pub struct DiscordConfig {
@@ -63,8 +42,8 @@ pub struct DiscordConfig {
     pub verifier: Verifier,
     /// The application id.
     pub app_id: u64,
-    /// The bot token, if configured.
-    pub token: Option<Secret>,
+    /// The bot token, if configured; hand it to the one client that needs it, never to a log.
+    pub token: Option<SecretString>,
     /// The API base the bot calls (`None`: Discord itself).
     pub api_url: Option<String>,
     /// Signs and verifies claim buttons.
@@ -73,6 +52,8 @@ pub struct DiscordConfig {
     pub budget: Duration,
 }
 
+// By hand only because serenity's `Verifier` has no `Debug` (it holds the public key, no
+// secret); the token and the link key hide themselves.
 impl fmt::Debug for DiscordConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DiscordConfig")
@@ -116,7 +97,7 @@ impl DiscordConfig {
             .map_err(|_| ConfigError::Invalid(APP_ID_ENV, "must be the numeric application id"))?;
         let secret = get(LINK_SECRET_ENV).ok_or(ConfigError::Missing(LINK_SECRET_ENV))?;
         let mut config = Self::new(key.trim(), app_id, secret.trim().as_bytes())?;
-        config.token = get(TOKEN_ENV).map(|t| Secret::new(t.trim()));
+        config.token = get(TOKEN_ENV).map(|t| SecretString::from(t.trim()));
         config.api_url = get(API_URL_ENV).map(|u| u.trim().trim_end_matches('/').to_owned());
         if let Some(ms) = get(BUDGET_ENV) {
             let ms: u64 = ms
@@ -150,7 +131,7 @@ mod tests {
         let mut c = DiscordConfig::new(&"00".repeat(32), 1, b"0123456789abcdef-secret")
             .or_else(|_| DiscordConfig::new(&hex::encode([1u8; 32]), 1, b"0123456789abcdef-secret"))
             .expect("config");
-        c.token = Some(Secret::new("very-secret-token"));
+        c.token = Some(SecretString::from("very-secret-token"));
         let shown = format!("{c:?}");
         assert!(!shown.contains("very-secret-token"), "{shown}");
         assert!(!shown.contains("0123456789abcdef"), "{shown}");

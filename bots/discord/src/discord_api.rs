@@ -1,8 +1,9 @@
 //! Calls to Discord's HTTP API through serenity's client, at Discord or at the base URL the
 //! configuration names (`PROMO_DISCORD_API_URL`, e.g. a fake on loopback in tests).
 
-use crate::config::{DiscordConfig, Secret};
+use crate::config::DiscordConfig;
 use crate::replies::Reply;
+use secrecy::{ExposeSecret, SecretString};
 use serenity::http::{Http, HttpBuilder, LightMethod, Request, Route};
 use serenity::model::id::ApplicationId;
 use std::sync::Arc;
@@ -37,8 +38,8 @@ impl DiscordApi {
 
     /// A client for application `app_id` with an optional bot `token` (registration needs it;
     /// follow-ups do not), at `api_url` (`None`: Discord itself).
-    pub fn for_app(app_id: u64, token: Option<&Secret>, api_url: Option<&str>) -> Self {
-        let token = token.map_or("", |t| t.expose());
+    pub fn for_app(app_id: u64, token: Option<&SecretString>, api_url: Option<&str>) -> Self {
+        let token = token.map_or("", |t| t.expose_secret());
         let mut builder = HttpBuilder::new(token).application_id(ApplicationId::new(app_id.max(1)));
         if let Some(url) = api_url {
             // serenity swaps `https://discord.com` for this base in every route, but only when

@@ -4,15 +4,15 @@ mod common;
 
 use common::discord::FakeDiscord;
 use common::{APP_ID, config};
-use promo_discord::config::Secret;
 use promo_discord::{DiscordApi, register_commands};
+use secrecy::SecretString;
 use std::time::Duration;
 
 #[tokio::test]
 async fn commands_are_bulk_overwritten_globally_or_in_one_guild() {
     let discord = FakeDiscord::start().await;
     let mut cfg = config(Some(&discord.url), Duration::from_secs(2));
-    cfg.token = Some(Secret::new("bot-token"));
+    cfg.token = Some(SecretString::from("bot-token"));
     let api = DiscordApi::new(&cfg);
 
     let names = register_commands(api.http(), None)

@@ -5,7 +5,7 @@
 
 use promo_core::LinkKey;
 use rand::Rng;
-use std::fmt;
+use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 use teloxide::Bot;
 
@@ -31,9 +31,9 @@ pub enum ConfigError {
     Invalid(&'static str, &'static str),
 }
 
-/// The bot token. Its `Debug` form hides it.
-#[derive(Clone)]
-pub struct BotToken(String);
+/// The bot token. Its `Debug` form hides it; [`ExposeSecret`] hands it to the Bot API client.
+#[derive(Debug, Clone)]
+pub struct BotToken(SecretString);
 
 impl BotToken {
     /// Wraps a token (`<digits>:<secret>`, surrounding spaces trimmed).
@@ -45,25 +45,21 @@ impl BotToken {
         if !valid {
             return Err(ConfigError::Invalid(TOKEN_ENV, "is not a bot token"));
         }
-        Ok(Self(token.to_owned()))
-    }
-
-    /// The token, for the Bot API client only.
-    pub fn expose(&self) -> &str {
-        &self.0
+        Ok(Self(SecretString::from(token)))
     }
 }
 
-impl fmt::Debug for BotToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BotToken(<hidden>)")
+impl ExposeSecret<str> for BotToken {
+    /// The token, for the Bot API client only.
+    fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
     }
 }
 
 /// The webhook's secret token: 1 to 256 characters of `A-Za-z0-9_-`, as Telegram requires.
-/// Its `Debug` form hides it.
-#[derive(Clone)]
-pub struct WebhookSecret(String);
+/// Its `Debug` form hides it; [`ExposeSecret`] hands it to `setWebhook` or to the operator.
+#[derive(Debug, Clone)]
+pub struct WebhookSecret(SecretString);
 
 impl WebhookSecret {
     /// Wraps a secret (surrounding spaces trimmed).
@@ -79,7 +75,7 @@ impl WebhookSecret {
                 "must be 1 to 256 characters of A-Za-z0-9_-",
             ));
         }
-        Ok(Self(secret.to_owned()))
+        Ok(Self(SecretString::from(secret)))
     }
 
     /// A fresh random secret: 48 characters from a CSPRNG (about 285 bits).
@@ -89,23 +85,19 @@ impl WebhookSecret {
             .take(48)
             .map(char::from)
             .collect();
-        Self(secret)
+        Self(SecretString::from(secret))
     }
 
     /// Whether `given` (a header's bytes) equals the secret, compared in constant time.
     pub fn matches(&self, given: &[u8]) -> bool {
-        bool::from(given.ct_eq(self.0.as_bytes()))
-    }
-
-    /// The secret, to hand to `setWebhook` or print once for the operator.
-    pub fn expose(&self) -> &str {
-        &self.0
+        bool::from(given.ct_eq(self.0.expose_secret().as_bytes()))
     }
 }
 
-impl fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebhookSecret(<hidden>)")
+impl ExposeSecret<str> for WebhookSecret {
+    /// The secret, to hand to `setWebhook` or print once for the operator.
+    fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
     }
 }
 
@@ -169,7 +161,7 @@ pub fn bot_from_env() -> Result<Bot, ConfigError> {
 }
 
 fn make_bot(token: &BotToken, api_url: Option<reqwest::Url>) -> Bot {
-    let bot = Bot::new(token.expose());
+    let bot = Bot::new(token.expose_secret());
     match api_url {
         Some(url) => bot.set_api_url(url),
         None => bot,
@@ -313,9 +305,9 @@ mod tests {
     fn generated_secrets_are_valid_and_distinct() {
         let a = WebhookSecret::generate();
         let b = WebhookSecret::generate();
-        assert!(WebhookSecret::new(a.expose()).is_ok());
-        assert_ne!(a.expose(), b.expose());
-        assert!(!a.matches(b.expose().as_bytes()));
+        assert!(WebhookSecret::new(a.expose_secret()).is_ok());
+        assert_ne!(a.expose_secret(), b.expose_secret());
+        assert!(!a.matches(b.expose_secret().as_bytes()));
         assert!(!a.matches(b""));
     }
 }

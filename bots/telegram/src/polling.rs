@@ -15,6 +15,7 @@ use crate::send::ProcessError;
 use crate::service::{DELIVERY_SOURCE, TelegramService, Tuning};
 use futures::FutureExt;
 use promo_store::Delivery;
+use secrecy::ExposeSecret;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -126,7 +127,8 @@ impl TelegramService {
                         teloxide::RequestError::RetryAfter(s) => s.duration(),
                         _ => pause,
                     };
-                    let shown = crate::send::redact(&e.to_string(), self.config().token.expose());
+                    let shown =
+                        crate::send::redact(&e.to_string(), self.config().token.expose_secret());
                     tracing::warn!(error = %shown, wait_ms = wait.as_millis() as u64, "getUpdates failed");
                     pause = (pause * 2).min(Duration::from_secs(30));
                     tokio::select! {

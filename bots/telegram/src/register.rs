@@ -3,6 +3,7 @@
 
 use crate::config::WebhookSecret;
 use crate::polling::ALLOWED_UPDATES;
+use secrecy::ExposeSecret;
 use teloxide::Bot;
 use teloxide::RequestError;
 use teloxide::payloads::SetWebhookSetters;
@@ -43,7 +44,7 @@ pub async fn register_webhook(
     secret: &WebhookSecret,
 ) -> Result<(), RequestError> {
     bot.set_webhook(url)
-        .secret_token(secret.expose().to_owned())
+        .secret_token(secret.expose_secret().to_owned())
         .allowed_updates(ALLOWED_UPDATES)
         .await?;
     bot.set_my_commands(bot_commands()).await?;

@@ -4,6 +4,7 @@
 //! never started it) is unreachable: their claim stays with them, nothing is retried.
 
 use crate::service::TelegramService;
+use secrecy::ExposeSecret;
 use std::future::IntoFuture;
 use std::time::Duration;
 use teloxide::ApiError;
@@ -100,7 +101,7 @@ impl TelegramService {
         method: &'static str,
         err: RequestError,
     ) -> Result<Result<T, Refused>, ProcessError> {
-        let shown = redact(&err.to_string(), self.config().token.expose());
+        let shown = redact(&err.to_string(), self.config().token.expose_secret());
         match &err {
             RequestError::RetryAfter(s) => Err(ProcessError::RateLimited(s.duration())),
             RequestError::Network(_) | RequestError::InvalidJson { .. } | RequestError::Io(_) => {

@@ -2,7 +2,7 @@
 
 use crate::ApiError;
 use lambda_http::http::HeaderMap;
-use std::fmt;
+use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 /// The environment variable holding the API key.
@@ -25,9 +25,9 @@ pub enum ApiKeyError {
     TooShort,
 }
 
-/// The seller's API key. Its `Debug` form hides the key.
-#[derive(Clone)]
-pub struct ApiKey(Vec<u8>);
+/// The seller's API key, at least [`ApiKey::MIN_LEN`] characters. Its `Debug` form hides the key.
+#[derive(Debug, Clone)]
+pub struct ApiKey(SecretString);
 
 impl ApiKey {
     /// The shortest key accepted, in characters.
@@ -43,7 +43,7 @@ impl ApiKey {
         if key.chars().count() < Self::MIN_LEN {
             return Err(ApiKeyError::TooShort);
         }
-        Ok(Self(key.as_bytes().to_vec()))
+        Ok(Self(SecretString::from(key)))
     }
 
     /// Reads the key from `PROMO_API_KEY`.
@@ -64,17 +64,11 @@ impl ApiKey {
             return Err(ApiError::Unauthorized);
         };
         let given = given.as_bytes().trim_ascii();
-        if bool::from(given.ct_eq(&self.0)) {
+        if bool::from(given.ct_eq(self.0.expose_secret().as_bytes())) {
             Ok(())
         } else {
             Err(ApiError::Unauthorized)
         }
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<hidden>)")
     }
 }
 

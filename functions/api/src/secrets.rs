@@ -10,8 +10,8 @@
 //! from the environment. A name missing from every secret (or empty in them) falls back to the
 //! environment too.
 
+use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
-use std::fmt;
 use std::future::Future;
 
 /// The environment variable listing the Secrets Manager secrets to read, comma-separated.
@@ -21,17 +21,9 @@ pub const SECRET_IDS_ENV: &str = "PROMO_SECRET_IDS";
 pub const SECRET_ID_ENV: &str = "PROMO_SECRET_ID";
 
 /// Secret values by name (`PROMO_API_KEY`, `PROMO_TELEGRAM_TOKEN`, ...). Debug shows names only.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Secrets {
-    values: HashMap<String, String>,
-}
-
-impl fmt::Debug for Secrets {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<_> = self.values.keys().collect();
-        names.sort();
-        f.debug_struct("Secrets").field("names", &names).finish()
-    }
+    values: HashMap<String, SecretString>,
 }
 
 /// Why the secrets could not be loaded.
@@ -78,6 +70,10 @@ impl Secrets {
     pub fn from_json(id: &str, json: &str) -> Result<Self, SecretsError> {
         let values: HashMap<String, String> =
             serde_json::from_str(json).map_err(|_| SecretsError::Shape(id.to_owned()))?;
+        let values = values
+            .into_iter()
+            .map(|(name, value)| (name, SecretString::from(value)))
+            .collect();
         Ok(Self { values })
     }
 
@@ -90,16 +86,16 @@ impl Secrets {
         S: AsRef<str>,
         J: AsRef<str>,
     {
-        let mut values: HashMap<String, String> = HashMap::new();
+        let mut values: HashMap<String, SecretString> = HashMap::new();
         let mut source: HashMap<String, String> = HashMap::new();
         for (id, json) in secrets {
             let id = id.as_ref();
             for (name, value) in Self::from_json(id, json.as_ref())?.values {
-                if value.trim().is_empty() {
+                if value.expose_secret().trim().is_empty() {
                     continue;
                 }
                 match values.get(&name) {
-                    Some(held) if *held != value => {
+                    Some(held) if held.expose_secret() != value.expose_secret() => {
                         return Err(SecretsError::Conflict {
                             first: source.get(&name).cloned().unwrap_or_default(),
                             second: id.to_owned(),
@@ -165,11 +161,14 @@ impl Secrets {
     }
 
     /// The value of `name`: from the secrets when present and non-empty, else the environment.
+    /// It is the plain text, for a configuration reader (`from_vars`) that reads secret and
+    /// plain settings alike and keeps each secret in a type of its own.
     pub fn get(&self, name: &str) -> Option<String> {
         self.values
             .get(name)
+            .map(|v| v.expose_secret())
             .filter(|v| !v.trim().is_empty())
-            .cloned()
+            .map(str::to_owned)
             .or_else(|| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
     }
 }

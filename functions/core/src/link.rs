@@ -22,6 +22,7 @@ use crate::ids::{CampaignId, InfluencerId};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
+use secrecy::{ExposeSecret, SecretBox};
 use sha2::Sha256;
 
 /// Telegram's limit on a `start` payload.
@@ -65,16 +66,10 @@ pub struct LinkTarget {
     pub influencer: Option<InfluencerId>,
 }
 
-/// The secret that signs and verifies links. Keep it with the other secrets; rotating it
-/// invalidates every link printed before.
-#[derive(Clone)]
-pub struct LinkKey(Hmac<Sha256>);
-
-impl std::fmt::Debug for LinkKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LinkKey(..)")
-    }
-}
+/// The secret that signs and verifies links, at least 16 bytes. Keep it with the other secrets;
+/// rotating it invalidates every link printed before. Its `Debug` form hides it.
+#[derive(Debug, Clone)]
+pub struct LinkKey(SecretBox<[u8]>);
 
 /// The shortest payload: both lengths, a one-character campaign, no influencer, the signature.
 const MIN_PAYLOAD: usize = 2 + 1 + SIG_CHARS;
@@ -104,16 +99,16 @@ impl LinkKey {
                 "must be at least 16 bytes long",
             ));
         }
-        // HMAC accepts keys of any length; keying once here leaves no failure for later.
-        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
-            .map_err(|_| ParseError::new("link secret", "is not usable as an HMAC key"))?;
-        Ok(Self(mac))
+        Ok(Self(SecretBox::from(secret.to_vec())))
     }
 
     /// An HMAC-SHA256 keyed with this key, with `domain` already fed in, so that a signature
     /// made for one purpose never verifies for another.
     pub(crate) fn keyed(&self, domain: &[u8]) -> Hmac<Sha256> {
-        let mut mac = self.0.clone();
+        // Keyed per use, so that only the secret itself (zeroed on drop) is kept; HMAC takes a
+        // key of any length, so this cannot fail (hmac's own `KeyInit::new` says the same).
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret())
+            .expect("HMAC accepts keys of any length");
         mac.update(domain);
         mac
     }

@@ -1,27 +1,20 @@
-//! Sends the seller's alerts (see `promo_store::bots::alerts`) to the Telegram chat and the Discord
-//! channel they chose, through the platforms' HTTP APIs. Runs after each expire sweep.
+//! The seller's alerts (see `promo_store::bots::alerts`): which are due and on which channel, sent
+//! through [`crate::notify`] to the Telegram chat and the Discord channel the seller chose, and
+//! re-armed when a send fails. Runs after each expire sweep.
 
+use crate::notify::{Destination, DiscordChannel, Notifier, NotifyError, TelegramChat};
 use promo_core::Timestamp;
 use promo_store::bots::alerts::{Alert, AlertSettings};
 use promo_store::{Store, StoreError};
-use std::time::Duration;
+use secrecy::SecretString;
 
 /// Where alerts go and with which credentials. Tokens never reach a log.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct AlertSender {
     /// Telegram bot token and Bot API base (`https://api.telegram.org`).
-    pub telegram: Option<(String, String)>,
+    pub telegram: Option<(SecretString, String)>,
     /// Discord bot token and API base (`https://discord.com`).
-    pub discord: Option<(String, String)>,
-}
-
-impl std::fmt::Debug for AlertSender {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AlertSender")
-            .field("telegram", &self.telegram.is_some())
-            .field("discord", &self.discord.is_some())
-            .finish()
-    }
+    pub discord: Option<(SecretString, String)>,
 }
 
 impl AlertSender {
@@ -40,6 +33,7 @@ impl AlertSender {
             var(name)
                 .map(|t| t.trim().to_owned())
                 .filter(|t| !t.is_empty())
+                .map(SecretString::from)
         };
         Self {
             telegram: token("PROMO_TELEGRAM_TOKEN").map(|t| {
@@ -52,6 +46,27 @@ impl AlertSender {
                 .map(|t| (t, base("PROMO_DISCORD_API_URL", "https://discord.com"))),
         }
     }
+
+    /// The places the seller chose that this sender has credentials for: Telegram first.
+    pub fn destinations(&self, settings: &AlertSettings) -> Vec<Destination> {
+        let telegram = match (settings.telegram_chat, &self.telegram) {
+            (Some(chat), Some((token, api))) => Some(Destination::Telegram(TelegramChat {
+                token: token.clone(),
+                api: api.clone(),
+                chat,
+            })),
+            _ => None,
+        };
+        let discord = match (settings.discord_channel, &self.discord) {
+            (Some(channel), Some((token, api))) => Some(Destination::Discord(DiscordChannel {
+                token: token.clone(),
+                api: api.clone(),
+                channel,
+            })),
+            _ => None,
+        };
+        telegram.into_iter().chain(discord).collect()
+    }
 }
 
 /// What a run sent.
@@ -63,37 +78,31 @@ pub struct AlertReport {
     pub failed: u32,
 }
 
+/// Why a run could not evaluate or send its alerts at all. One alert that fails to send is no
+/// error: it is counted in [`AlertReport::failed`] and re-armed.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertsError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Nothing could be sent (the HTTP client could not be built).
+    #[error(transparent)]
+    Notify(#[from] NotifyError),
+}
+
 /// Evaluates and sends every due alert on each configured channel.
 pub async fn send_alerts(
     store: &Store,
     sender: &AlertSender,
     now: Timestamp,
-) -> Result<AlertReport, StoreError> {
+) -> Result<AlertReport, AlertsError> {
     let settings: AlertSettings = store.alert_settings().await?;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| StoreError::build(e.without_url()))?;
+    let notifier = Notifier::new()?;
     let mut report = AlertReport::default();
-    if let (Some(chat), Some((token, base))) = (settings.telegram_chat, &sender.telegram) {
-        for alert in store.due_alerts("telegram", &settings, now).await? {
-            let sent = http
-                .post(format!("{base}/bot{token}/sendMessage"))
-                .json(&serde_json::json!({ "chat_id": chat, "text": alert.text }))
-                .send()
-                .await;
-            tally(store, "telegram", &alert, sent, &mut report).await?;
-        }
-    }
-    if let (Some(channel), Some((token, base))) = (settings.discord_channel, &sender.discord) {
-        for alert in store.due_alerts("discord", &settings, now).await? {
-            let sent = http
-                .post(format!("{base}/api/v10/channels/{channel}/messages"))
-                .header("authorization", format!("Bot {token}"))
-                .json(&serde_json::json!({ "content": alert.text, "allowed_mentions": { "parse": [] } }))
-                .send()
-                .await;
-            tally(store, "discord", &alert, sent, &mut report).await?;
+    for to in sender.destinations(&settings) {
+        for alert in store.due_alerts(to.channel(), &settings, now).await? {
+            let sent = notifier.send(&to, &alert.text).await;
+            tally(store, to.channel(), &alert, sent, &mut report).await?;
         }
     }
     Ok(report)
@@ -103,18 +112,13 @@ async fn tally(
     store: &Store,
     channel: &str,
     alert: &Alert,
-    sent: reqwest::Result<reqwest::Response>,
+    sent: Result<(), NotifyError>,
     report: &mut AlertReport,
 ) -> Result<(), StoreError> {
     match sent {
-        Ok(r) if r.status().is_success() => report.sent += 1,
-        other => {
-            // reqwest puts the URL (with Telegram's token) into errors: never log it.
-            let why = match other {
-                Ok(r) => format!("HTTP {}", r.status()),
-                Err(e) => e.without_url().to_string(),
-            };
-            tracing::warn!(channel, alert = %alert.kind, campaign = %alert.campaign, error = %why, "alert not sent; retrying next run");
+        Ok(()) => report.sent += 1,
+        Err(e) => {
+            tracing::warn!(channel, alert = %alert.kind, campaign = %alert.campaign, error = %e.chain(), "alert not sent; retrying next run");
             store.alert_not_sent(channel, alert).await?;
             report.failed += 1;
         }

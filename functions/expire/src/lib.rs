@@ -2,6 +2,7 @@
 //! retires the codes they left unissued. It accepts any JSON event, so a manual invoke works too.
 
 pub mod alerts;
+pub mod notify;
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use promo_core::Timestamp;

@@ -1,4 +1,4 @@
-//! The real `expire` binary under a fake Lambda Runtime API, on a dynoxide server, driven with an
+//! The real `promo-expire` binary under a fake Lambda Runtime API, on a dynoxide server, driven with an
 //! EventBridge scheduled event.
 
 mod common;
@@ -20,7 +20,7 @@ async fn the_binary_sweeps_on_a_scheduled_event() {
     let (_, issued) = ending_campaign(&store, "spring", 5).await;
 
     let api = FakeRuntimeApi::start().await;
-    let _child = tokio::process::Command::new(env!("CARGO_BIN_EXE_expire"))
+    let _child = tokio::process::Command::new(env!("CARGO_BIN_EXE_promo-expire"))
         .envs(api.lambda_env())
         .env("PROMO_TABLE", "promo")
         .env("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint())
@@ -30,7 +30,7 @@ async fn the_binary_sweeps_on_a_scheduled_event() {
         .env("PROMO_EXPIRE_BATCH", "2")
         .kill_on_drop(true)
         .spawn()
-        .expect("spawn the expire binary");
+        .expect("spawn the promo-expire binary");
     api.wait_ready(WAIT)
         .await
         .expect("the runtime polls for events");

@@ -1,4 +1,4 @@
-//! The real `issue` binary under a fake Lambda Runtime API, on a dynoxide server, driven with
+//! The real `promo-issue` binary under a fake Lambda Runtime API, on a dynoxide server, driven with
 //! API Gateway HTTP API (v2) events.
 
 use promo_testkit::fixtures::{HOUR_MS, KEY, campaign, campaign_with_codes};
@@ -20,7 +20,7 @@ async fn the_binary_answers_api_gateway_events() {
 
     let api = FakeRuntimeApi::start().await;
     let _child = spawn_lambda(
-        env!("CARGO_BIN_EXE_issue"),
+        env!("CARGO_BIN_EXE_promo-issue"),
         &api,
         &shared,
         &[("PROMO_API_KEY", KEY)],
@@ -53,7 +53,7 @@ async fn the_binary_answers_api_gateway_events() {
 #[tokio::test]
 async fn the_binary_refuses_to_start_without_an_api_key() {
     let api = FakeRuntimeApi::start().await;
-    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_issue"))
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_promo-issue"))
         .envs(api.lambda_env())
         .env("PROMO_DATA", ":memory:")
         .env_remove("PROMO_TABLE")

@@ -1,4 +1,4 @@
-//! The real `redeem` binary under a fake Lambda Runtime API, on a dynoxide server, driven with
+//! The real `promo-redeem` binary under a fake Lambda Runtime API, on a dynoxide server, driven with
 //! API Gateway HTTP API (v2) events.
 
 use promo_testkit::fixtures::{HOUR_MS, KEY, campaign, campaign_with_codes, claim_one};
@@ -29,7 +29,7 @@ async fn the_binary_answers_api_gateway_events() {
 
     let api = FakeRuntimeApi::start().await;
     let _child = spawn_lambda(
-        env!("CARGO_BIN_EXE_redeem"),
+        env!("CARGO_BIN_EXE_promo-redeem"),
         &api,
         &shared,
         &[("PROMO_API_KEY", KEY)],

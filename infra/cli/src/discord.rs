@@ -5,12 +5,13 @@
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 use promo_core::{CampaignId, InfluencerId};
-use promo_discord::config::{API_URL_ENV, APP_ID_ENV, Secret, TOKEN_ENV};
+use promo_discord::config::{API_URL_ENV, APP_ID_ENV, TOKEN_ENV};
 use promo_discord::options::{
     self, AllowedGuild, BotSettings, CampaignOptions, GuildMapping, creator_codes,
 };
 use promo_discord::{DiscordApi, register_commands};
 use promo_store::Store;
+use secrecy::SecretString;
 use std::collections::BTreeMap;
 
 /// A Discord id (snowflake) as Discord writes it: a decimal without leading zeros, not 0.
@@ -141,7 +142,8 @@ pub async fn run(store: &Store, cmd: DiscordCommand) -> anyhow::Result<()> {
             token,
             api_url,
         } => {
-            let api = DiscordApi::for_app(app_id, Some(&Secret::new(token)), api_url.as_deref());
+            let api =
+                DiscordApi::for_app(app_id, Some(&SecretString::from(token)), api_url.as_deref());
             let names = register_commands(api.http(), guild)
                 .await
                 .context("registering the commands with Discord")?;

@@ -6,6 +6,7 @@ use promo_core::CampaignId;
 use promo_store::Store;
 use promo_telegram::options::{self, parse_channel, parse_translations};
 use promo_telegram::{WebhookSecret, bot_from_env, delete_webhook, register_webhook, webhook_url};
+use secrecy::ExposeSecret;
 use std::path::PathBuf;
 
 /// The Telegram bot's admin commands.
@@ -66,7 +67,7 @@ pub async fn run(store: &Store, cmd: TelegramCommand) -> anyhow::Result<()> {
                 "store this secret as {} for the webhook handler:",
                 promo_telegram::config::SECRET_ENV
             );
-            println!("{}", secret.expose());
+            println!("{}", secret.expose_secret());
         }
         TelegramCommand::DeleteWebhook => {
             let bot = bot_from_env().context("the bot's configuration")?;

@@ -12,6 +12,7 @@ use promo_telegram::{BotToken, WebhookSecret, webhook_url};
 use promo_testkit::fixtures::{HOUR_MS, campaign, campaign_with_codes};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU32, Ordering};
 use teloxide::types::{Update, UpdateKind};
@@ -124,7 +125,7 @@ proptest! {
         let _ = parse_translations(&format!(r#"{{"de": {{"ended": {}}}}}"#, json!(raw)));
         let _ = BotToken::new(&raw);
         if let Ok(secret) = WebhookSecret::new(&raw) {
-            prop_assert!(secret.expose().is_ascii());
+            prop_assert!(secret.expose_secret().is_ascii());
         }
         let _ = promo_telegram::config::bot_username(&raw);
         let _ = webhook_url(&raw);

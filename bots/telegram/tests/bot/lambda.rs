@@ -1,6 +1,6 @@
 //! The real `promo-telegram` binary under a fake Lambda Runtime API, on a dynoxide server,
 //! driven with API Gateway HTTP API (v2) events carrying Telegram updates; and the
-//! `telegram-notify` binary answering a scheduled event.
+//! `promo-telegram-notify` binary answering a scheduled event.
 
 use crate::support::fake_api::FakeBotApi;
 use crate::support::updates::{edited_private_text, private_text};
@@ -128,7 +128,7 @@ async fn the_notifier_binary_answers_a_scheduled_event() {
     let env = bot_env(&bot_api);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let _child = spawn_lambda(
-        env!("CARGO_BIN_EXE_telegram-notify"),
+        env!("CARGO_BIN_EXE_promo-telegram-notify"),
         &runtime,
         &shared,
         &env,

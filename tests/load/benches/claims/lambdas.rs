@@ -8,10 +8,10 @@ use std::time::Duration;
 
 /// The Lambda binaries of the template.
 pub const BINARIES: [&str; 6] = [
-    "issue",
-    "redeem",
-    "expire",
-    "stats",
+    "promo-issue",
+    "promo-redeem",
+    "promo-expire",
+    "promo-stats",
     "promo-discord",
     "promo-telegram",
 ];
