@@ -5,6 +5,8 @@
 // Tests index and unwrap to assert; the code they test does neither on input.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::indexing_slicing))]
 
+#[cfg(feature = "archive")]
+pub mod archive;
 pub mod campaign;
 pub mod code;
 pub mod error;
