@@ -1,0 +1,302 @@
+//! The store's support for the bots, against the embedded engine: webhook deliveries take
+//! effect once under concurrency, a waiting follower is taken (and so messaged) once, settings
+//! documents and influencer accounts round-trip.
+
+use crate::common::{campaign_with_codes, inf, store};
+use futures::future::join_all;
+use promo_core::{Caps, Follower, Timestamp};
+use promo_store::{Delivery, Waiter};
+use serde::{Deserialize, Serialize};
+
+const LEASE_MS: i64 = 30_000;
+
+#[tokio::test]
+async fn concurrent_deliveries_of_one_update_have_exactly_one_winner() {
+    let store = store().await;
+    let now = Timestamp::now();
+    for round in 0..20 {
+        let id = format!("update-{round}");
+        let outcomes = join_all((0..16).map(|_| {
+            let (store, id) = (store.clone(), id.clone());
+            async move { store.begin_delivery("telegram", &id, now, LEASE_MS).await }
+        }))
+        .await;
+        let winners = outcomes
+            .into_iter()
+            .map(|o| o.expect("store answers"))
+            .filter(|o| *o == Delivery::New)
+            .count();
+        assert_eq!(winners, 1, "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn a_finished_delivery_is_done_and_an_unfinished_one_is_in_flight_until_stale() {
+    let store = store().await;
+    let now = Timestamp::now();
+    assert_eq!(
+        store
+            .begin_delivery("discord", "1", now, LEASE_MS)
+            .await
+            .expect("begin"),
+        Delivery::New
+    );
+    assert_eq!(
+        store
+            .begin_delivery("discord", "1", now, LEASE_MS)
+            .await
+            .expect("again"),
+        Delivery::InFlight
+    );
+    // The attempt died: after the lease a redelivery takes it over, once.
+    let later = now.plus_ms(LEASE_MS + 1);
+    assert_eq!(
+        store
+            .begin_delivery("discord", "1", later, LEASE_MS)
+            .await
+            .expect("takeover"),
+        Delivery::New
+    );
+    assert_eq!(
+        store
+            .begin_delivery("discord", "1", later, LEASE_MS)
+            .await
+            .expect("again"),
+        Delivery::InFlight
+    );
+    store.finish_delivery("discord", "1").await.expect("finish");
+    let much_later = later.plus_ms(10 * LEASE_MS);
+    assert_eq!(
+        store
+            .begin_delivery("discord", "1", much_later, LEASE_MS)
+            .await
+            .expect("after finish"),
+        Delivery::Done
+    );
+    // Sources do not collide: the same id from Telegram is another delivery.
+    assert_eq!(
+        store
+            .begin_delivery("telegram", "1", now, LEASE_MS)
+            .await
+            .expect("other source"),
+        Delivery::New
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_past_its_record_lifetime_counts_as_new() {
+    let store = store().await;
+    let now = Timestamp::now();
+    store
+        .begin_delivery("telegram", "9", now, LEASE_MS)
+        .await
+        .expect("begin");
+    store
+        .finish_delivery("telegram", "9")
+        .await
+        .expect("finish");
+    let after_ttl = now.plus_ms(promo_store::deliveries::DELIVERY_TTL_MS + 1_000);
+    assert_eq!(
+        store
+            .begin_delivery("telegram", "9", after_ttl, LEASE_MS)
+            .await
+            .expect("begin"),
+        Delivery::New
+    );
+}
+
+fn waiter(campaign: &promo_core::CampaignId, user: u32) -> Waiter {
+    Waiter {
+        campaign: campaign.clone(),
+        follower: Follower::parse("telegram", &(user + 1).to_string()).expect("follower"),
+        contact: user.to_string(),
+        influencer: promo_core::InfluencerId::direct(),
+        language: Some("de".into()),
+        joined_at: Timestamp::now(),
+    }
+}
+
+#[tokio::test]
+async fn each_waiting_follower_is_taken_once_even_by_racing_notifiers() {
+    let store = store().await;
+    let c = campaign_with_codes(&store, "wait", 3_600_000, Caps::default(), 0).await;
+    let until = Timestamp::now().plus_ms(3_600_000);
+    for user in 0..40 {
+        assert!(
+            store
+                .join_waitlist(&waiter(&c, user), until)
+                .await
+                .expect("join")
+        );
+    }
+    assert!(
+        !store
+            .join_waitlist(&waiter(&c, 7), until)
+            .await
+            .expect("join again"),
+        "joining twice is one entry"
+    );
+    let listed = store.waitlist(&c, 1_000).await.expect("list");
+    assert_eq!(listed.len(), 40);
+    assert!(listed.iter().all(|w| w.language.as_deref() == Some("de")));
+    // Two notifiers race over the same list: each follower is taken exactly once.
+    let takes = join_all(listed.iter().flat_map(|w| {
+        let a = store.take_waiter(&c, &w.follower);
+        let b = store.take_waiter(&c, &w.follower);
+        [a, b]
+    }))
+    .await;
+    let taken = takes
+        .into_iter()
+        .filter(|t| *t.as_ref().expect("take"))
+        .count();
+    assert_eq!(taken, 40);
+    assert!(store.waitlist(&c, 1_000).await.expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn stock_is_seen_per_lane() {
+    let store = store().await;
+    let c = campaign_with_codes(&store, "stock", 3_600_000, Caps::default(), 2).await;
+    let now = Timestamp::now();
+    store
+        .add_influencer(&c, inf("alice"), "Alice", Some(1))
+        .await
+        .expect("add");
+    assert!(
+        store
+            .has_stock_now(&c, &inf("alice"), now)
+            .await
+            .expect("stock")
+    );
+    assert!(
+        store
+            .has_stock_now(&c, &promo_core::InfluencerId::direct(), now)
+            .await
+            .expect("stock")
+    );
+    let request = promo_store::claim::ClaimRequest {
+        campaign: c.clone(),
+        follower: Follower::parse("telegram", "1").expect("follower"),
+        influencer: Some(inf("alice")),
+    };
+    let claimed = store.claim(&request, now).await.expect("store answers");
+    assert!(claimed.is_ok(), "{claimed:?}");
+    assert!(
+        !store
+            .has_stock_now(&c, &inf("alice"), now)
+            .await
+            .expect("stock")
+    );
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Options {
+    required_channel: Option<String>,
+    translations: std::collections::BTreeMap<String, String>,
+}
+
+#[tokio::test]
+async fn settings_round_trip_and_are_listed_by_scope() {
+    let store = store().await;
+    let opts = Options {
+        required_channel: Some("@shop".into()),
+        translations: [("de".to_owned(), "Hallo".to_owned())].into(),
+    };
+    assert_eq!(
+        store
+            .get_setting::<Options>("campaign:x", "telegram")
+            .await
+            .expect("get"),
+        None
+    );
+    store
+        .put_setting("campaign:x", "telegram", &opts)
+        .await
+        .expect("put");
+    assert_eq!(
+        store
+            .get_setting::<Options>("campaign:x", "telegram")
+            .await
+            .expect("get"),
+        Some(opts)
+    );
+    store
+        .put_setting("discord-guild", "1", &"a")
+        .await
+        .expect("put");
+    store
+        .put_setting("discord-guild", "2", &"b")
+        .await
+        .expect("put");
+    let listed: Vec<(String, String)> = store.list_settings("discord-guild").await.expect("list");
+    assert_eq!(
+        listed,
+        vec![("1".into(), "a".into()), ("2".into(), "b".into())]
+    );
+    store
+        .delete_setting("discord-guild", "1")
+        .await
+        .expect("delete");
+    assert_eq!(
+        store
+            .get_setting::<String>("discord-guild", "1")
+            .await
+            .expect("get"),
+        None
+    );
+    let huge = "x".repeat(promo_store::settings::MAX_SETTING_BYTES + 1);
+    assert!(store.put_setting("s", "huge", &huge).await.is_err());
+}
+
+#[tokio::test]
+async fn an_account_speaks_only_for_the_influencers_it_was_linked_to() {
+    let store = store().await;
+    let c = campaign_with_codes(&store, "acct", 3_600_000, Caps::default(), 1).await;
+    store
+        .add_influencer(&c, inf("alice"), "Alice", None)
+        .await
+        .expect("add");
+    let account = Follower::parse("telegram", "42").expect("follower");
+    let stranger = Follower::parse("telegram", "43").expect("follower");
+    assert!(
+        store
+            .link_account(&account, &c, &inf("nobody"))
+            .await
+            .is_err()
+    );
+    store
+        .link_account(&account, &c, &inf("alice"))
+        .await
+        .expect("link");
+    assert_eq!(
+        store.account_roles(&account).await.expect("roles"),
+        vec![(c.clone(), inf("alice"))]
+    );
+    assert!(
+        store
+            .account_roles(&stranger)
+            .await
+            .expect("roles")
+            .is_empty()
+    );
+    let same_id_on_discord = Follower::parse("discord", "42").expect("follower");
+    assert!(
+        store
+            .account_roles(&same_id_on_discord)
+            .await
+            .expect("roles")
+            .is_empty()
+    );
+    store
+        .unlink_account(&account, &c, &inf("alice"))
+        .await
+        .expect("unlink");
+    assert!(
+        store
+            .account_roles(&account)
+            .await
+            .expect("roles")
+            .is_empty()
+    );
+}
