@@ -6,9 +6,13 @@ use promo_api::ApiKey;
 use promo_core::{Caps, Timestamp};
 use promo_issue::IssueService;
 use promo_redeem::RedeemService;
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
+use tracing_subscriber::filter::{FilterExt, dynamic_filter_fn};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::{Layer, registry};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -23,10 +27,60 @@ impl Write for Captured {
     }
 }
 
-impl<'a> MakeWriter<'a> for Captured {
+thread_local! {
+    static CAPTURING: RefCell<Option<Captured>> = const { RefCell::new(None) };
+}
+
+/// The buffer of the capture running on the thread that logs.
+struct ThisThread;
+
+impl<'a> MakeWriter<'a> for ThisThread {
     type Writer = Captured;
     fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
+        CAPTURING
+            .try_with(|c| c.borrow().clone())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+}
+
+/// Captures what the current thread logs into `buffer` until dropped.
+struct Capture;
+
+impl Capture {
+    fn start(buffer: &Captured) -> Self {
+        // Other tests share this process, so the subscriber is global and a line goes to the
+        // thread that logged it. A thread's own subscriber (`set_default`) would miss lines:
+        // tracing caches a call site's interest from the first thread to reach it, and on
+        // another test's thread that answer is "never".
+        static INSTALLED: Once = Once::new();
+        INSTALLED.call_once(|| {
+            let capturing = dynamic_filter_fn(|_, _| {
+                CAPTURING
+                    .try_with(|c| c.borrow().is_some())
+                    .unwrap_or(false)
+            });
+            let layer = tracing_subscriber::fmt::layer()
+                .json()
+                .with_writer(ThisThread)
+                // The product's own filter, asked for everything: what `RUST_LOG=trace` gives a
+                // seller.
+                .with_filter(promo_api::log_filter(Some("trace")).and(capturing));
+            tracing::subscriber::set_global_default(registry().with(layer))
+                .expect("no other global subscriber in this test binary");
+            // A call site that another thread reached while this was being set may have kept
+            // the answer of no subscriber.
+            tracing::callsite::rebuild_interest_cache();
+        });
+        CAPTURING.with(|c| *c.borrow_mut() = Some(buffer.clone()));
+        Self
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        CAPTURING.with(|c| c.borrow_mut().take());
     }
 }
 
@@ -37,13 +91,7 @@ fn post(path: &str, key: &str, body: &str) -> lambda_http::Request {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_code_key_or_order_reference_appears_in_the_logs() {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        // The product's own filter, asked for everything: what `RUST_LOG=trace` gives a seller.
-        .with_env_filter(promo_api::log_filter(Some("trace")))
-        .json()
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _capture = Capture::start(&captured);
 
     const KEY: &str = "sk-live-very-secret-api-key-0123456789";
     let store = common::store().await;
