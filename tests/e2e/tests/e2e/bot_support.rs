@@ -1,109 +1,12 @@
-//! The store's support for the bots, against the embedded engine: webhook deliveries take
-//! effect once under concurrency, a waiting follower is taken (and so messaged) once, settings
-//! documents and influencer accounts round-trip.
+//! The store's support for the bots, against the embedded engine: a waiting follower is taken
+//! (and so messaged) once, settings documents and influencer accounts round-trip. (Webhook
+//! deliveries are the store's own `deliveries` tests.)
 
 use crate::common::{campaign_with_codes, inf, store};
 use futures::future::join_all;
 use promo_core::{Caps, Follower, Timestamp};
-use promo_store::{Delivery, Waiter};
+use promo_store::Waiter;
 use serde::{Deserialize, Serialize};
-
-const LEASE_MS: i64 = 30_000;
-
-#[tokio::test]
-async fn concurrent_deliveries_of_one_update_have_exactly_one_winner() {
-    let store = store().await;
-    let now = Timestamp::now();
-    for round in 0..20 {
-        let id = format!("update-{round}");
-        let outcomes = join_all((0..16).map(|_| {
-            let (store, id) = (store.clone(), id.clone());
-            async move { store.begin_delivery("telegram", &id, now, LEASE_MS).await }
-        }))
-        .await;
-        let winners = outcomes
-            .into_iter()
-            .map(|o| o.expect("store answers"))
-            .filter(|o| *o == Delivery::New)
-            .count();
-        assert_eq!(winners, 1, "round {round}");
-    }
-}
-
-#[tokio::test]
-async fn a_finished_delivery_is_done_and_an_unfinished_one_is_in_flight_until_stale() {
-    let store = store().await;
-    let now = Timestamp::now();
-    assert_eq!(
-        store
-            .begin_delivery("discord", "1", now, LEASE_MS)
-            .await
-            .expect("begin"),
-        Delivery::New
-    );
-    assert_eq!(
-        store
-            .begin_delivery("discord", "1", now, LEASE_MS)
-            .await
-            .expect("again"),
-        Delivery::InFlight
-    );
-    // The attempt died: after the lease a redelivery takes it over, once.
-    let later = now.plus_ms(LEASE_MS + 1);
-    assert_eq!(
-        store
-            .begin_delivery("discord", "1", later, LEASE_MS)
-            .await
-            .expect("takeover"),
-        Delivery::New
-    );
-    assert_eq!(
-        store
-            .begin_delivery("discord", "1", later, LEASE_MS)
-            .await
-            .expect("again"),
-        Delivery::InFlight
-    );
-    store.finish_delivery("discord", "1").await.expect("finish");
-    let much_later = later.plus_ms(10 * LEASE_MS);
-    assert_eq!(
-        store
-            .begin_delivery("discord", "1", much_later, LEASE_MS)
-            .await
-            .expect("after finish"),
-        Delivery::Done
-    );
-    // Sources do not collide: the same id from Telegram is another delivery.
-    assert_eq!(
-        store
-            .begin_delivery("telegram", "1", now, LEASE_MS)
-            .await
-            .expect("other source"),
-        Delivery::New
-    );
-}
-
-#[tokio::test]
-async fn a_delivery_past_its_record_lifetime_counts_as_new() {
-    let store = store().await;
-    let now = Timestamp::now();
-    store
-        .begin_delivery("telegram", "9", now, LEASE_MS)
-        .await
-        .expect("begin");
-    store
-        .finish_delivery("telegram", "9")
-        .await
-        .expect("finish");
-    let after_ttl = now.plus_ms(promo_store::deliveries::DELIVERY_TTL_MS + 1_000);
-    assert_eq!(
-        store
-            .begin_delivery("telegram", "9", after_ttl, LEASE_MS)
-            .await
-            .expect("begin"),
-        Delivery::New
-    );
-}
 
 fn waiter(campaign: &promo_core::CampaignId, user: u32) -> Waiter {
     Waiter {
