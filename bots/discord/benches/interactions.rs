@@ -4,7 +4,7 @@
 //! Run: `cargo bench --profile dev -p promo-discord --bench interactions`.
 #![allow(missing_docs, clippy::unwrap_used)]
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/discord/common/mod.rs"]
 mod common;
 
 use common::discord::FakeDiscord;

@@ -52,7 +52,9 @@ pub fn unpack_zip(bytes: &[u8]) -> Result<(String, Vec<u8>), ArchiveError> {
     }
     let mut candidates = Vec::new();
     for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(|_| ArchiveError::Unreadable)?;
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|_| ArchiveError::Unreadable)?;
         let Some(path) = entry.enclosed_name() else {
             continue;
         };
@@ -147,7 +149,10 @@ mod tests {
             .iter()
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
-        assert_eq!(unpack_zip(&zip_of(&many)), Err(ArchiveError::TooManyEntries));
+        assert_eq!(
+            unpack_zip(&zip_of(&many)),
+            Err(ArchiveError::TooManyEntries)
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/cli/common/mod.rs"]
 mod common;
 
 use common::{PROMO, ok};

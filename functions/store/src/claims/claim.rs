@@ -91,7 +91,7 @@ impl Store {
                 None => return Ok(Err(ClaimRefusal::UnknownInfluencer)),
             },
         };
-        match self
+        let outcome = match self
             .claim_in_lane(&ctx, request, &lane, &attribution, now)
             .await?
         {
@@ -99,10 +99,22 @@ impl Store {
             // codes, still credited to them. A drip refusal is pacing, not running out.
             Err(ClaimRefusal::QuotaReached | ClaimRefusal::SoldOut) if fallback => {
                 self.claim_in_lane(&ctx, request, &Lane::Open, &attribution, now)
-                    .await
+                    .await?
             }
-            outcome => Ok(outcome),
+            outcome => outcome,
+        };
+        // "None left" may be this follower's own doing: their other attempt in flight took the
+        // last candidates and won. Then they hold a code, and that is the answer.
+        if let Err(
+            ClaimRefusal::SoldOut | ClaimRefusal::QuotaReached | ClaimRefusal::DripExhausted { .. },
+        ) = &outcome
+            && let Some(existing) = self
+                .follower_claim(&request.campaign, &request.follower)
+                .await?
+        {
+            return Ok(Ok(existing.claimed(false)));
         }
+        Ok(outcome)
     }
 
     /// One claim drawing from one lane.

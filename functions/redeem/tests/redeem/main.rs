@@ -1,0 +1,5 @@
+//! The redeem Lambda end to end, in one test binary: the redemption handler called directly on
+//! the embedded engine, and the real binary under a fake Lambda Runtime API.
+
+mod handler;
+mod runtime_api;

@@ -1,0 +1,11 @@
+//! The store's contracts, tested through its public API against the real embedded engine: what
+//! a claim, a redemption, an import, the expire sweep and a webhook delivery promise, alone, on
+//! repeat and under concurrency (tokio tasks on a multi-thread runtime).
+
+mod common;
+
+mod claim;
+mod deliveries;
+mod expire;
+mod import;
+mod redeem;
