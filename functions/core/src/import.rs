@@ -56,12 +56,7 @@ const HEADER_WORDS: &[&str] = &[
 fn is_header_word(text: &str) -> bool {
     // Checked before copying: a header word is short.
     text.len() <= 32 && {
-        let word: String = text
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        HEADER_WORDS.contains(&word.as_str())
+        HEADER_WORDS.contains(&folded(text).as_str())
     }
 }
 
@@ -252,16 +247,25 @@ fn looks_like_header(text: &str) -> bool {
         || text.chars().any(|c| c.is_ascii_lowercase()) && !text.chars().any(|c| c.is_ascii_digit())
 }
 
+/// Column titles that name the code column, compared with letters and digits only, any case
+/// (`Claim Code`, `claim_code`, `CLAIMCODE`).
 const CODE_COLUMNS: &[&str] = &[
     "code",
-    "claim code",
-    "claim_code",
-    "promo code",
-    "promo_code",
-    "promotion code",
-    "coupon code",
+    "claimcode",
+    "promocode",
+    "promotioncode",
+    "couponcode",
     "coupon",
 ];
+
+/// A title with letters and digits only, lower case.
+fn folded(title: &str) -> String {
+    title
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
 
 /// Turns byte offsets into 1-based line numbers as an editor shows them (`\n`, `\r\n` and a
 /// lone `\r` each end a line), for offsets that only grow.
@@ -332,8 +336,7 @@ fn parse_csv(bytes: &[u8], encoding: Encoding) -> Result<ParsedFile, FileError> 
     let column = headers
         .iter()
         .position(|h| {
-            let h = String::from_utf8_lossy(h).trim().to_ascii_lowercase();
-            CODE_COLUMNS.contains(&h.as_str())
+            CODE_COLUMNS.contains(&folded(&String::from_utf8_lossy(h)).as_str())
         })
         .ok_or(FileError::NoCodeColumn)?;
     let mut out = Collector::default();

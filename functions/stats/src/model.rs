@@ -76,6 +76,10 @@ pub struct InfluencerView {
     pub conversion: f64,
     /// Claims they can still bring.
     pub remaining: u32,
+    /// Their own Amazon promotion's tracking id, if the seller set one.
+    pub promotion: Option<String>,
+    /// True when their followers get their own promotion's codes, not the shared pool's.
+    pub own_codes: bool,
 }
 
 impl From<&InfluencerStats> for InfluencerView {
@@ -88,6 +92,8 @@ impl From<&InfluencerStats> for InfluencerView {
             orders: s.orders,
             conversion: s.conversion(),
             remaining: s.remaining,
+            promotion: s.promotion.clone(),
+            own_codes: s.own_codes,
         }
     }
 }

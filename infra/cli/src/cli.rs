@@ -236,11 +236,13 @@ pub struct CreateCampaignArgs {
 /// `promo codes ...`.
 #[derive(Debug, Subcommand)]
 pub enum CodesCommand {
-    /// Import a code file (Amazon text download or CSV with a code column).
+    /// Import a code file: Seller Central's download as it comes (the .zip, or the text file in
+    /// it), UTF-8 or UTF-16, or a CSV/TSV with a code column.
     Import {
         /// The campaign.
         campaign: CampaignId,
-        /// The file; `.csv` is read as CSV, anything else as one code per line.
+        /// The file: a `.zip` holding one code file; `.csv`/`.tsv` (or a first line with a tab)
+        /// is read as a table; anything else as one code per line.
         file: PathBuf,
         /// Import the good lines even if some lines are bad.
         #[arg(long)]

@@ -3,6 +3,7 @@
 use crate::cli::CodesCommand;
 use crate::output::progress;
 use anyhow::{Context, bail};
+use promo_core::archive::{is_zip, unpack_zip};
 use promo_core::import::{BadLine, FileFormat, LineProblem, parse_code_file};
 use promo_core::{CampaignId, InfluencerId, Lane, PromoCode};
 use promo_store::Store;
@@ -104,10 +105,19 @@ pub async fn import_file(
         );
     }
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let name = file
+    let mut name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // Seller Central's download as it comes: the one code file inside the .zip.
+    let bytes = if is_zip(&bytes) {
+        let (inner, unpacked) =
+            unpack_zip(&bytes).with_context(|| format!("reading {}", file.display()))?;
+        name = inner;
+        unpacked
+    } else {
+        bytes
+    };
     let parsed = parse_code_file(&bytes, FileFormat::from_file_name(&name))
         .with_context(|| format!("reading {}", file.display()))?;
     let id = import_id(campaign, &bytes);

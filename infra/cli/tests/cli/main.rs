@@ -1,6 +1,6 @@
 //! The seller CLI `promo` end to end, in one test binary: the seller's commands on a data file,
-//! `promo demo`, `promo serve` (its routes, a crash mid-load, a closed engine, hostile
-//! requests), `infra/deploy.sh`, and the SAM template held to the code.
+//! one promotion per influencer, `promo demo`, `promo serve` (its routes, a crash mid-load, a
+//! closed engine, hostile requests), `infra/deploy.sh`, and the SAM template held to the code.
 
 mod common;
 
@@ -12,6 +12,7 @@ mod discord;
 mod engine_closed;
 mod hostile;
 mod platforms;
+mod promotions;
 mod seller;
 mod serve;
 mod serve_routes;
