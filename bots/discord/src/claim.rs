@@ -12,7 +12,8 @@ use crate::options;
 use crate::replies::{self, Reply};
 use crate::seller;
 use promo_core::{
-    CampaignId, ClaimRefusal, Follower, InfluencerId, LinkKey, LinkTarget, Surface, Timestamp,
+    CampaignId, ClaimRefusal, Claimed, Follower, InfluencerId, LinkKey, LinkTarget, Surface,
+    Timestamp,
 };
 use promo_store::claims::ClaimRequest;
 use promo_store::{Delivery, Store, StoreError};
@@ -100,6 +101,22 @@ impl Credit {
     }
 }
 
+/// The code, with a link button to where it works (the influencer's own product link, else the
+/// campaign's product page).
+async fn claimed_reply(
+    store: &Store,
+    campaign: &CampaignId,
+    claimed: &Claimed,
+) -> Result<Reply, StoreError> {
+    let reply = replies::claimed(claimed);
+    Ok(
+        match store.product_url(campaign, &claimed.influencer).await? {
+            Some(url) => reply.with_link("Open on Amazon", url),
+            None => reply,
+        },
+    )
+}
+
 async fn claim(store: &Store, input: &ClaimInput) -> Result<Reply, StoreError> {
     let (campaign, credit) = match resolve(store, input).await? {
         Ok(target) => target,
@@ -113,7 +130,7 @@ async fn claim(store: &Store, input: &ClaimInput) -> Result<Reply, StoreError> {
     if let Credit::Typed(_) = &credit {
         // A code already handed out is shown as it is: typing a name changes nobody's credit.
         if let Some(c) = store.follower_claim(&campaign, &follower).await? {
-            return Ok(replies::claimed(&c.claimed(false)));
+            return claimed_reply(store, &campaign, &c.claimed(false)).await;
         }
         if !rules.creator_codes {
             tracing::info!(campaign = %campaign, "discord claim with a typed influencer refused");
@@ -123,7 +140,7 @@ async fn claim(store: &Store, input: &ClaimInput) -> Result<Reply, StoreError> {
     if let Err(why) = eligibility::check(&rules, &input.claimer, now) {
         // A code already handed out stays its holder's, eligible now or not.
         if let Some(c) = store.follower_claim(&campaign, &follower).await? {
-            return Ok(replies::claimed(&c.claimed(false)));
+            return claimed_reply(store, &campaign, &c.claimed(false)).await;
         }
         tracing::info!(campaign = %campaign, reason = %why, "discord claim ineligible");
         return Ok(replies::ineligible(&why));
@@ -142,7 +159,7 @@ async fn claim(store: &Store, input: &ClaimInput) -> Result<Reply, StoreError> {
         Ok(c) => {
             let typed = matches!(credit, Credit::Typed(_));
             tracing::info!(campaign = %request.campaign, influencer = %c.influencer, new = c.new, typed, "discord claim");
-            replies::claimed(&c)
+            return claimed_reply(store, &request.campaign, &c).await;
         }
         Err(r) => {
             tracing::info!(campaign = %request.campaign, reason = r.reason(), "discord claim refused");

@@ -18,6 +18,8 @@ pub struct Reply {
     pub ephemeral: bool,
     /// A claim button: its label and custom id.
     pub button: Option<(String, String)>,
+    /// A link button: its label and URL (where the code works).
+    pub link: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for Reply {
@@ -36,7 +38,14 @@ impl Reply {
             content: content.into(),
             ephemeral: true,
             button: None,
+            link: None,
         }
+    }
+
+    /// The same reply with a link button under it.
+    pub fn with_link(mut self, label: &str, url: String) -> Self {
+        self.link = Some((label.to_owned(), url));
+        self
     }
 
     /// A public message with a button (`label`, `custom_id`).
@@ -45,20 +54,26 @@ impl Reply {
             content: content.into(),
             ephemeral: false,
             button: Some((label.to_owned(), custom_id)),
+            link: None,
         }
     }
 
     fn components(&self) -> Vec<CreateActionRow> {
-        self.button
+        let claim = self.button.iter().map(|(label, id)| {
+            CreateButton::new(id.clone())
+                .label(label.clone())
+                .style(ButtonStyle::Success)
+        });
+        let link = self
+            .link
             .iter()
-            .map(|(label, id)| {
-                CreateActionRow::Buttons(vec![
-                    CreateButton::new(id.clone())
-                        .label(label.clone())
-                        .style(ButtonStyle::Success),
-                ])
-            })
-            .collect()
+            .map(|(label, url)| CreateButton::new_link(url.clone()).label(label.clone()));
+        let buttons: Vec<CreateButton> = claim.chain(link).collect();
+        if buttons.is_empty() {
+            Vec::new()
+        } else {
+            vec![CreateActionRow::Buttons(buttons)]
+        }
     }
 
     /// The interaction response (type 4) carrying this reply. It mentions nobody, whatever
@@ -68,7 +83,7 @@ impl Reply {
             .content(self.content.clone())
             .ephemeral(self.ephemeral)
             .allowed_mentions(no_mentions());
-        if self.button.is_some() {
+        if self.button.is_some() || self.link.is_some() {
             msg = msg.components(self.components());
         }
         CreateInteractionResponse::Message(msg)
@@ -79,7 +94,7 @@ impl Reply {
         let mut edit = EditInteractionResponse::new()
             .content(self.content.clone())
             .allowed_mentions(no_mentions());
-        if self.button.is_some() {
+        if self.button.is_some() || self.link.is_some() {
             edit = edit.components(self.components());
         }
         edit

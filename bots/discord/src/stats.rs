@@ -3,6 +3,7 @@
 
 use crate::replies::{self, Reply};
 use promo_core::{Follower, Timestamp};
+use promo_store::admin::sales_text;
 use promo_store::{Store, StoreError};
 use std::fmt::Write;
 
@@ -46,6 +47,14 @@ async fn stats(store: &Store, user: u64) -> Result<Reply, StoreError> {
             row.conversion() * 100.0,
             row.remaining,
         );
+        if !row.sales.is_empty() {
+            let _ = write!(
+                text,
+                ", sales {} ({} units)",
+                sales_text(&row.sales),
+                row.units
+            );
+        }
     }
     Ok(Reply::private(text))
 }

@@ -9,7 +9,10 @@ use crate::texts::{Texts, Value, format_time, render};
 use promo_core::{ClaimRefusal, Claimed, LinkTarget, ParseError, Platform};
 use promo_store::claims::ClaimRequest;
 use teloxide::prelude::Requester;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, Recipient, UserId};
+use teloxide::types::{
+    ChatId, CopyTextButton, InlineKeyboardButton, InlineKeyboardButtonKind, InlineKeyboardMarkup,
+    Recipient, UserId,
+};
 
 /// Whether the follower may claim under the campaign's channel rule.
 enum Membership {
@@ -130,7 +133,27 @@ impl TelegramService {
             text.push_str("\n\n");
             text.push_str(&render(texts.repeat_note(), &[]));
         }
-        let sent = self.send(asker.chat(), text, None, None).await?;
+        // Under the code: copy it in one tap, and go where it works.
+        let mut rows = vec![vec![InlineKeyboardButton::new(
+            texts.button_copy(),
+            InlineKeyboardButtonKind::CopyText(CopyTextButton {
+                text: claimed.code.expose().to_owned(),
+            }),
+        )]];
+        let product_url = match ctx.as_ref() {
+            Some(c) => c
+                .influencers
+                .get(&claimed.influencer)
+                .and_then(|i| i.product_url.as_ref())
+                .map(|u| u.as_str().to_owned())
+                .or_else(|| c.campaign.product_url()),
+            None => None,
+        };
+        if let Some(url) = product_url.and_then(|u| reqwest::Url::parse(&u).ok()) {
+            rows.push(vec![InlineKeyboardButton::url(texts.button_amazon(), url)]);
+        }
+        let buttons = Some(InlineKeyboardMarkup::new(rows));
+        let sent = self.send(asker.chat(), text, buttons, None).await?;
         tracing::info!(
             campaign = %link.campaign,
             influencer = %claimed.influencer,

@@ -5,6 +5,7 @@ use crate::options;
 use crate::send::ProcessError;
 use crate::service::TelegramService;
 use crate::texts::{Texts, Value, render};
+use promo_store::admin::sales_text;
 
 impl TelegramService {
     /// Shows `asker` the numbers of every influencer role their account holds, and nothing
@@ -48,7 +49,7 @@ impl TelegramService {
                 Some(q) => format!("{} / {q}", row.remaining),
                 None => row.remaining.to_string(),
             };
-            blocks.push(render(
+            let mut block = render(
                 texts.stats(),
                 &[
                     ("campaign", Value::Text(campaign.as_str())),
@@ -59,7 +60,18 @@ impl TelegramService {
                     ("conversion", Value::Text(&conversion)),
                     ("remaining", Value::Text(&remaining)),
                 ],
-            ));
+            );
+            if !row.sales.is_empty() {
+                block.push('\n');
+                block.push_str(&render(
+                    texts.stats_sales(),
+                    &[
+                        ("units", Value::Text(&row.units.to_string())),
+                        ("sales", Value::Text(&sales_text(&row.sales))),
+                    ],
+                ));
+            }
+            blocks.push(block);
         }
         let text = if blocks.is_empty() {
             render(texts.stats_refused(), &[])

@@ -109,6 +109,12 @@ messages! {
     stats ["campaign", "influencer", "claims", "redemptions", "orders", "conversion", "remaining"] =
         "{campaign} ({influencer})\nClaims: {claims}\nRedemptions: {redemptions}\nAmazon orders: \
          {orders}\nConversion: {conversion}\nRemaining: {remaining}";
+    /// Added under `stats` once Amazon orders with amounts are credited.
+    stats_sales ["units", "sales"] = "Sales: {sales} ({units} units)";
+    /// The button under a code that copies it.
+    button_copy [] = "Copy code";
+    /// The button under a code that opens the product on Amazon.
+    button_amazon [] = "Open on Amazon";
     /// The button under a group pointer.
     button_private [] = "Get my code privately";
     /// The waitlist button.

@@ -2,6 +2,7 @@
 
 use crate::error::ParseError;
 use crate::ids::CampaignId;
+use crate::marketplace::Marketplace;
 use crate::outcome::ClaimRefusal;
 use crate::time::{DAY_MS, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -91,6 +92,9 @@ pub struct NewCampaign {
     pub shards: u16,
     /// Start as `active` rather than `draft`.
     pub activate: bool,
+    /// The Amazon marketplace the codes work on.
+    #[serde(default)]
+    pub marketplace: Marketplace,
 }
 
 impl NewCampaign {
@@ -158,6 +162,10 @@ pub struct Campaign {
     pub issuable: u32,
     /// When the campaign was created.
     pub created_at: Timestamp,
+    /// The Amazon marketplace the codes work on (`amazon.com` for campaigns made before it
+    /// was asked).
+    #[serde(default)]
+    pub marketplace: Marketplace,
 }
 
 impl Campaign {
@@ -181,7 +189,13 @@ impl Campaign {
             pool_size: 0,
             issuable: 0,
             created_at: now,
+            marketplace: new.marketplace,
         }
+    }
+
+    /// The product's page on the campaign's marketplace, when the product is an ASIN.
+    pub fn product_url(&self) -> Option<String> {
+        self.marketplace.product_url(&self.product)
     }
 
     /// Whether a claim may be attempted at `now`; the store's conditions enforce the window again
@@ -247,6 +261,7 @@ mod tests {
                 },
                 shards: 4,
                 activate: true,
+                marketplace: Marketplace::default(),
             },
             Timestamp(0),
         )

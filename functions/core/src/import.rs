@@ -55,9 +55,7 @@ const HEADER_WORDS: &[&str] = &[
 
 fn is_header_word(text: &str) -> bool {
     // Checked before copying: a header word is short.
-    text.len() <= 32 && {
-        HEADER_WORDS.contains(&folded(text).as_str())
-    }
+    text.len() <= 32 && { HEADER_WORDS.contains(&folded(text).as_str()) }
 }
 
 /// The problem of a column title where a code should be.
@@ -335,9 +333,7 @@ fn parse_csv(bytes: &[u8], encoding: Encoding) -> Result<ParsedFile, FileError> 
         .clone();
     let column = headers
         .iter()
-        .position(|h| {
-            CODE_COLUMNS.contains(&folded(&String::from_utf8_lossy(h)).as_str())
-        })
+        .position(|h| CODE_COLUMNS.contains(&folded(&String::from_utf8_lossy(h)).as_str()))
         .ok_or(FileError::NoCodeColumn)?;
     let mut out = Collector::default();
     out.file.header_lines = 1;

@@ -2,6 +2,7 @@
 
 use crate::code::Lane;
 use crate::ids::{CampaignId, InfluencerId};
+use crate::marketplace::ProductUrl;
 use serde::{Deserialize, Serialize};
 
 /// An influencer registered for one campaign.
@@ -30,6 +31,10 @@ pub struct Influencer {
     /// credits them with that promotion's orders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion: Option<String>,
+    /// Their own product link (the Amazon Attribution tag link), shown instead of the
+    /// campaign's product page to their followers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_url: Option<ProductUrl>,
 }
 
 impl Influencer {

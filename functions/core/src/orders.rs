@@ -6,6 +6,81 @@
 //! The report is not quoted: each line is one row, and line numbers are the file's own.
 
 use crate::error::ParseError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An amount of money in hundredths of its currency's unit (cents; for a currency without
+/// minor units such as JPY, hundredths of a yen), exact: no floating point anywhere.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(pub i64);
+
+/// The largest amount a report cell may hold: ten billion units.
+const MAX_MONEY: i64 = 1_000_000_000_000;
+
+impl Money {
+    /// Parses `19.99`, `-4.00`, `20` or `0.5`: an optional sign, digits, and at most two
+    /// decimals after a point. Anything else (thousands separators, currency signs, exponents)
+    /// is refused rather than guessed.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || whole.len() > 12 || fraction.len() > 2 {
+            return None;
+        }
+        if !all_digits(whole) || !all_digits(fraction) {
+            return None;
+        }
+        let cents =
+            whole.parse::<i64>().ok()? * 100 + format!("{fraction:0<2}").parse::<i64>().ok()?;
+        (cents <= MAX_MONEY).then_some(Self(if negative { -cents } else { cents }))
+    }
+
+    /// The amount without its sign.
+    pub fn abs(self) -> Self {
+        Self(self.0.saturating_abs())
+    }
+
+    /// `rate_bp` basis points of this amount (1000 = 10%), rounded half away from zero to a
+    /// hundredth.
+    pub fn share(self, rate_bp: u32) -> Self {
+        let product = i128::from(self.0) * i128::from(rate_bp);
+        let rounded = (product.abs() + 5_000) / 10_000 * product.signum();
+        Self(i64::try_from(rounded).unwrap_or(i64::MAX))
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Self;
+    fn add(self, other: Self) -> Self {
+        Self(self.0.saturating_add(other.0))
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+// As the decimal text, so that JSON readers never meet a float.
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).ok_or_else(|| serde::de::Error::custom("not an amount"))
+    }
+}
 
 /// One order item that carries at least one promotion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +95,15 @@ pub struct OrderLine {
     pub asin: Option<String>,
     /// `quantity`, 1 when absent.
     pub quantity: u32,
+    /// `currency` (ISO 4217, e.g. `USD`), if present.
+    pub currency: Option<String>,
+    /// `item-price`: what the buyer paid for the item row (all its units), before the
+    /// promotion's discount is taken off; `None` when the cell is empty (pending orders).
+    pub item_price: Option<Money>,
+    /// `item-promotion-discount`, without its sign (reports write it either way).
+    pub discount: Option<Money>,
+    /// `sales-channel`, e.g. `Amazon.com`: the marketplace the order was placed on.
+    pub sales_channel: Option<String>,
     /// The promotion ids applied, trimmed, in file order.
     pub promotion_ids: Vec<String>,
 }
@@ -113,7 +197,14 @@ struct Columns {
     date: Option<usize>,
     asin: Option<usize>,
     quantity: Option<usize>,
+    currency: Option<usize>,
+    price: Option<usize>,
+    discount: Option<usize>,
+    channel: Option<usize>,
 }
+
+/// The longest `sales-channel` taken (`Amazon.com.mx` and the like; `Non-Amazon ...`).
+pub const MAX_SALES_CHANNEL: usize = 64;
 
 /// What one data row comes to.
 enum RowOutcome {
@@ -174,6 +265,21 @@ fn read_row(cols: &Columns, row: &Row<'_>, line: usize) -> Result<RowOutcome, St
     if asin.is_some_and(|a| !a.bytes().all(|b| b.is_ascii_alphanumeric())) {
         return Err("asin may contain only letters and digits".into());
     }
+    let currency = row.bounded(cols.currency, "currency", 3)?;
+    if currency.is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic())) {
+        return Err("currency is not a three-letter code".into());
+    }
+    let amount = |c: Option<usize>, name: &str| -> Result<Option<Money>, String> {
+        match row.bounded(c, name, 20)? {
+            None => Ok(None),
+            Some(t) => Money::parse(t)
+                .map(Some)
+                .ok_or_else(|| format!("{name} is not an amount like 19.99")),
+        }
+    };
+    let item_price = amount(cols.price, "item-price")?;
+    let discount = amount(cols.discount, "item-promotion-discount")?.map(Money::abs);
+    let sales_channel = row.bounded(cols.channel, "sales-channel", MAX_SALES_CHANNEL)?;
     Ok(RowOutcome::Line(OrderLine {
         line,
         order_id: order_id.to_owned(),
@@ -181,6 +287,10 @@ fn read_row(cols: &Columns, row: &Row<'_>, line: usize) -> Result<RowOutcome, St
         asin: asin.map(str::to_owned),
         quantity,
         promotion_ids,
+        currency: currency.map(str::to_ascii_uppercase),
+        item_price,
+        discount,
+        sales_channel: sales_channel.map(str::to_owned),
     }))
 }
 
@@ -216,6 +326,10 @@ pub fn parse_orders_report(bytes: &[u8]) -> Result<OrdersReport, ParseError> {
         date: column(&headers, "purchase-date"),
         asin: column(&headers, "asin"),
         quantity: column(&headers, "quantity"),
+        currency: column(&headers, "currency"),
+        price: column(&headers, "item-price"),
+        discount: column(&headers, "item-promotion-discount"),
+        channel: column(&headers, "sales-channel"),
     };
 
     let mut report = OrdersReport::default();
@@ -235,6 +349,60 @@ pub fn parse_orders_report(bytes: &[u8]) -> Result<OrdersReport, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_exact_hundredths_and_anything_unusual_is_refused() {
+        for (text, cents) in [
+            ("19.99", 1999),
+            ("-4.00", -400),
+            ("20", 2000),
+            ("0.5", 50),
+            ("2499", 249_900),
+        ] {
+            assert_eq!(Money::parse(text), Some(Money(cents)), "{text}");
+        }
+        for text in [
+            "",
+            "-",
+            ".5",
+            "1,234.56",
+            "$5",
+            "1e3",
+            "1.234",
+            "+5",
+            " 5",
+            "9999999999999",
+        ] {
+            assert_eq!(Money::parse(text), None, "{text:?}");
+        }
+        assert_eq!(Money(1999).to_string(), "19.99");
+        assert_eq!(Money(-5).to_string(), "-0.05");
+        // 10% of 19.99 is 1.999: 2.00, half away from zero.
+        assert_eq!(Money(1999).share(1_000), Money(200));
+        assert_eq!(Money(-1999).share(1_000), Money(-200));
+        assert_eq!(Money(1).share(4_999), Money(0));
+        assert_eq!(serde_json::to_string(&Money(1999)).unwrap(), "\"19.99\"");
+    }
+
+    #[test]
+    fn price_discount_currency_and_channel_are_read_and_checked() {
+        let file = format!(
+            "{HEADER}\n{}",
+            row("111-0000001-0000001", "Shipped", "2", "PROMO-A")
+        );
+        let line = &parse_orders_report(file.as_bytes()).unwrap().lines[0];
+        assert_eq!(line.item_price, Some(Money(1999)));
+        assert_eq!(line.discount, Some(Money(400)), "the sign is dropped");
+        assert_eq!(line.currency.as_deref(), Some("USD"));
+        assert_eq!(line.sales_channel.as_deref(), Some("Amazon.com"));
+        let bad = row("111-0000001-0000002", "Shipped", "1", "PROMO-A").replace("19.99", "19,99");
+        let bad = parse_orders_report(format!("{HEADER}\n{bad}").as_bytes()).unwrap();
+        assert_eq!(bad.bad[0].reason, "item-price is not an amount like 19.99");
+        let pending =
+            row("111-0000001-0000003", "Pending", "1", "PROMO-A").replace("\t19.99\t-4.00", "\t\t");
+        let pending = parse_orders_report(format!("{HEADER}\n{pending}").as_bytes()).unwrap();
+        assert_eq!(pending.lines[0].item_price, None);
+    }
 
     const HEADER: &str = "amazon-order-id\tmerchant-order-id\tpurchase-date\tlast-updated-date\torder-status\tfulfillment-channel\tsales-channel\tproduct-name\tsku\tasin\titem-status\tquantity\tcurrency\titem-price\titem-promotion-discount\tpromotion-ids";
 
@@ -457,6 +625,10 @@ mod tests {
                     asin: Some("B00TEST123".into()),
                     quantity: *qty,
                     promotion_ids: promos.clone(),
+                    currency: Some("USD".into()),
+                    item_price: Some(Money(1999)),
+                    discount: Some(Money(400)),
+                    sales_channel: Some("Amazon.com".into()),
                 })
                 .collect();
             prop_assert_eq!(r.lines, want);

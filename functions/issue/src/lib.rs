@@ -41,6 +41,8 @@ struct ClaimResponse<'a> {
     claimed_at: i64,
     redeem_until: i64,
     new: bool,
+    /// Where to use it: the influencer's own product link, else the campaign's product page.
+    product_url: Option<String>,
 }
 
 /// Answers claim requests. Cheap to clone.
@@ -58,7 +60,7 @@ impl IssueService {
 
     /// The function's routes ([`routes::CLAIMS`]). Every failure is a JSON error response (see
     /// [`ApiError`] for the statuses). Success is 201 for a new code and 200 for the code the
-    /// follower already held, with `{"code", "influencer", "claimed_at", "redeem_until", "new"}`.
+    /// follower already held, with `{"code", "influencer", "claimed_at", "redeem_until", "new", "product_url"}`.
     pub fn router(&self) -> Router {
         routes::CLAIMS
             .mount(Router::new(), claim)
@@ -102,7 +104,16 @@ impl IssueService {
         match claimed {
             Ok(c) => {
                 tracing::info!(campaign = %request.campaign, influencer = %c.influencer, new = c.new, "claimed");
-                Ok(success(&c))
+                // The code is the answer; a link that cannot be read now is left out.
+                let product_url = self
+                    .store
+                    .product_url(&request.campaign, &c.influencer)
+                    .await
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "product link unavailable");
+                        None
+                    });
+                Ok(success(&c, product_url))
             }
             Err(refusal) => {
                 tracing::info!(campaign = %request.campaign, reason = refusal.reason(), "claim refused");
@@ -123,7 +134,7 @@ async fn claim(
         .unwrap_or_else(|e| e.to_response())
 }
 
-fn success(c: &Claimed) -> Response {
+fn success(c: &Claimed, product_url: Option<String>) -> Response {
     let status = if c.new {
         StatusCode::CREATED
     } else {
@@ -135,6 +146,7 @@ fn success(c: &Claimed) -> Response {
         claimed_at: c.claimed_at.millis(),
         redeem_until: c.redeem_until.millis(),
         new: c.new,
+        product_url,
     };
     json_response(status, &body)
 }

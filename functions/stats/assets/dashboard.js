@@ -21,6 +21,7 @@ function line(svg,labels,values){
 }
 function tile(box,id,label,value){const t=h('div',undefined,'tile');const b=h('b',value);b.id=id;b.dataset.value=value;t.append(b,h('span',label));box.appendChild(t);}
 function pct(x){return (100*x).toFixed(1)+'%';}
+function sales(list){return list.length?list.map(s=>(s.currency?s.currency+" ":"")+s.revenue).join(", "):"-";}
 async function load(){
   const status=document.getElementById('status');
   try{

@@ -6,6 +6,7 @@ function render(d){
   tile(box,'claims','claims',t.claims);tile(box,'redemptions','redemptions',t.redemptions);
   tile(box,'orders','Amazon orders',t.orders);tile(box,'conversion','conversion',pct(t.conversion));
   tile(box,'remaining','remaining'+(t.quota!=null?' of quota '+t.quota:''),t.remaining);
+  if(t.sales.length)tile(box,'sales','sales ('+t.units+' units)',sales(t.sales));
   const days=d.days.map(x=>x.day);
   bars(document.getElementById('chart-claims'),days,d.days.map(x=>x.claims));
   bars(document.getElementById('chart-redemptions'),days,d.days.map(x=>x.redemptions+x.orders),'red');

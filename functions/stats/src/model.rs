@@ -4,7 +4,7 @@
 
 use promo_core::{Campaign, Timestamp};
 use promo_store::admin::Activity;
-use promo_store::admin::{CampaignStats, InfluencerStats};
+use promo_store::admin::{CampaignStats, InfluencerStats, Sales};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -78,6 +78,10 @@ pub struct InfluencerView {
     pub remaining: u32,
     /// Their own Amazon promotion's tracking id, if the seller set one.
     pub promotion: Option<String>,
+    /// Units in the credited Amazon orders.
+    pub units: u32,
+    /// What buyers paid and the discount they got, per currency.
+    pub sales: Vec<Sales>,
     /// True when their followers get their own promotion's codes, not the shared pool's.
     pub own_codes: bool,
 }
@@ -93,6 +97,8 @@ impl From<&InfluencerStats> for InfluencerView {
             conversion: s.conversion(),
             remaining: s.remaining,
             promotion: s.promotion.clone(),
+            units: s.units,
+            sales: s.sales.clone(),
             own_codes: s.own_codes,
         }
     }

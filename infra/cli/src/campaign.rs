@@ -152,6 +152,7 @@ pub fn new_campaign(args: CreateCampaignArgs, now: Timestamp) -> anyhow::Result<
         },
         shards: args.shards,
         activate: !args.draft,
+        marketplace: args.marketplace,
     };
     new.validate()?;
     Ok(new)

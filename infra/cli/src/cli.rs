@@ -202,6 +202,10 @@ pub struct CreateCampaignArgs {
     /// The product, e.g. an Amazon ASIN.
     #[arg(long)]
     pub product: String,
+    /// The Amazon marketplace the codes work on (`amazon.com`, `amazon.co.uk`, `de`, ...): the
+    /// follower's "Open on Amazon" button leads to `https://www.<marketplace>/dp/<ASIN>`.
+    #[arg(long, default_value = "amazon.com", value_parser = promo_core::Marketplace::parse)]
+    pub marketplace: promo_core::Marketplace,
     /// The discount as shown to followers, e.g. "20% off".
     #[arg(long)]
     pub discount: String,
@@ -289,6 +293,20 @@ pub enum InfluencerCommand {
         #[arg(long, conflicts_with = "quota")]
         fallback: bool,
     },
+    /// Change an influencer: their own product link (the Amazon Attribution tag link copied from
+    /// the Attribution console), shown to their followers instead of the campaign's page.
+    Edit {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The influencer.
+        influencer: InfluencerId,
+        /// https on an Amazon host (www.amazon.<marketplace>, amzn.to).
+        #[arg(long, value_parser = promo_core::ProductUrl::parse, conflicts_with = "clear_product_url")]
+        product_url: Option<promo_core::ProductUrl>,
+        /// Go back to the campaign's product page.
+        #[arg(long)]
+        clear_product_url: bool,
+    },
     /// Turn fallback to the shared pool on or off for an influencer with codes of their own.
     Fallback {
         /// The campaign.
@@ -364,6 +382,18 @@ pub enum ExportCommand {
     Claims {
         /// The campaign.
         campaign: CampaignId,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// What each influencer brought, as CSV to pay from: one row per influencer and currency
+    /// (claims, redemptions, Amazon orders, units, revenue, discount, commission).
+    Payouts {
+        /// The campaign.
+        campaign: CampaignId,
+        /// Commission on revenue, e.g. `10%` or `7.5%`; without it the column stays empty.
+        #[arg(long, value_parser = crate::export::parse_rate)]
+        rate: Option<u32>,
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,

@@ -56,6 +56,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
                 caps: Caps::default(),
                 shards: 16,
                 activate: true,
+                marketplace: promo_core::Marketplace::default(),
             },
             now,
         )

@@ -47,6 +47,24 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
                 ),
             }
         }
+        InfluencerCommand::Edit {
+            campaign,
+            influencer,
+            product_url,
+            clear_product_url,
+        } => {
+            if product_url.is_none() && !clear_product_url {
+                anyhow::bail!("nothing to change: give --product-url <url> or --clear-product-url");
+            }
+            store
+                .set_influencer_product_url(&campaign, &influencer, product_url.as_ref())
+                .await
+                .context("changing the influencer")?;
+            match product_url {
+                Some(_) => println!("{influencer}'s followers now get their own product link"),
+                None => println!("{influencer}'s followers now get the campaign's product page"),
+            }
+        }
         InfluencerCommand::Fallback {
             campaign,
             influencer,

@@ -3,7 +3,7 @@
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressBar, ProgressStyle};
 use promo_core::Timestamp;
-use promo_store::admin::CampaignStats;
+use promo_store::admin::{CampaignStats, sales_text};
 use std::io::IsTerminal;
 
 /// A table with the house style and a header row.
@@ -28,7 +28,8 @@ pub fn time(t: Timestamp) -> String {
 }
 
 /// The per-influencer table: influencer, quota, claims, redemptions, Amazon orders, conversion,
-/// remaining (codes left to them), and their own Amazon promotion.
+/// remaining (codes left to them), their own Amazon promotion, and the units and sales of the
+/// orders credited to them.
 pub fn stats_table(stats: &CampaignStats) -> Table {
     let mut t = table(&[
         "influencer",
@@ -39,6 +40,8 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
         "conversion %",
         "remaining",
         "promotion",
+        "units",
+        "sales",
     ]);
     for row in &stats.influencers {
         t.add_row(vec![
@@ -55,6 +58,8 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
                 (None, true) => "(own codes)".to_owned(),
                 (None, false) => "-".to_owned(),
             }),
+            num(row.units),
+            Cell::new(sales_text(&row.sales)),
         ]);
     }
     let conversion = if stats.claims == 0 {
@@ -71,6 +76,8 @@ pub fn stats_table(stats: &CampaignStats) -> Table {
         num(format!("{:.1}", conversion * 100.0)),
         num(""),
         Cell::new(""),
+        num(stats.units),
+        Cell::new(sales_text(&stats.sales)),
     ]);
     t
 }

@@ -33,6 +33,7 @@ pub fn campaign(id: &str, ends_in_ms: i64) -> NewCampaign {
         caps: Caps::default(),
         shards: 4,
         activate: true,
+        marketplace: promo_core::Marketplace::default(),
     }
 }
 

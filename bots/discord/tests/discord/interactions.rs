@@ -815,3 +815,26 @@ async fn unknown_commands_and_buttons_get_a_private_reply() {
     );
     assert!(text.contains("not supported"), "{text}");
 }
+
+#[tokio::test]
+async fn a_code_comes_with_a_link_button_to_the_product() {
+    let store = memory_store().await;
+    campaign_with_codes(&store, campaign("spring", HOUR_MS), 5).await;
+    let svc = service(&store);
+    let (status, body) = answered(
+        svc.handle(signed(&command(
+            "claim",
+            &[("campaign", "spring")],
+            &From::dm(user(7)),
+        )))
+        .await,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_mentions_nobody(&body["data"]);
+    let button = &body["data"]["components"][0]["components"][0];
+    // Style 5 is a link button: it opens the URL and sends no interaction back.
+    assert_eq!(button["style"], 5, "{body}");
+    assert_eq!(button["label"], "Open on Amazon");
+    assert_eq!(button["url"], "https://www.amazon.com/dp/B00TEST123");
+    assert!(button.get("custom_id").is_none(), "{button}");
+}

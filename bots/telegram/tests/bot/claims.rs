@@ -38,9 +38,15 @@ async fn a_deep_link_gets_the_code_privately_with_how_to_use_it() {
          is yours alone: please don't share it.",
         format_time(ctx.campaign.redeem_until)
     );
+    // Under the code: copy it in one tap, and open the product on the campaign's marketplace.
     assert_eq!(
         calls[0].params,
-        json!({"chat_id": 111, "text": expected, "parse_mode": "HTML"})
+        json!({"chat_id": 111, "text": expected, "parse_mode": "HTML", "reply_markup": {
+            "inline_keyboard": [
+                [{"text": "Copy code", "copy_text": {"text": code}}],
+                [{"text": "Open on Amazon", "url": "https://www.amazon.com/dp/B00TEST123"}],
+            ]
+        }})
     );
     let stats = h.store.campaign_stats(&id, Timestamp::now()).await.unwrap();
     let alice = stats

@@ -247,3 +247,51 @@ mod hostile_bodies {
         }
     }
 }
+
+#[tokio::test]
+async fn the_answer_says_where_the_code_works_the_influencers_link_first() {
+    let (store, svc, id) = setup(5).await;
+    let alice = promo_core::InfluencerId::parse("alice").expect("id");
+    store
+        .add_influencer(&id, alice.clone(), "Alice", None)
+        .await
+        .expect("alice");
+    let tagged = "https://www.amazon.com/dp/B00TEST123?maas=maas_adg_1&ref_=aa_maas&tag=maas";
+    store
+        .set_influencer_product_url(
+            &id,
+            &alice,
+            Some(&promo_core::ProductUrl::parse(tagged).expect("url")),
+        )
+        .await
+        .expect("link");
+    // A direct follower: the campaign's product page on its marketplace (amazon.com).
+    let (_, direct) = claim(&svc, PATH, Some(KEY), body("1")).await;
+    assert_eq!(
+        direct["product_url"],
+        "https://www.amazon.com/dp/B00TEST123"
+    );
+    // Alice's follower: her Attribution link, on the repeat too.
+    let via = json!({"platform": "telegram", "user_id": "2", "influencer": "alice"});
+    let (status, first) = claim(&svc, PATH, Some(KEY), via.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["product_url"], tagged);
+    let (_, again) = claim(&svc, PATH, Some(KEY), via).await;
+    assert_eq!(again["product_url"], tagged);
+    // Cleared: the campaign's page again.
+    store
+        .set_influencer_product_url(&id, &alice, None)
+        .await
+        .expect("clear");
+    let (_, cleared) = claim(
+        &svc,
+        PATH,
+        Some(KEY),
+        json!({"platform": "telegram", "user_id": "3", "influencer": "alice"}),
+    )
+    .await;
+    assert_eq!(
+        cleared["product_url"],
+        "https://www.amazon.com/dp/B00TEST123"
+    );
+}

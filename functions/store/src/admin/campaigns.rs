@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, TransactWriteItem, Update};
 use promo_core::{
     Campaign, CampaignId, CampaignStatus, CodeState, Influencer, InfluencerId, Lane, NewCampaign,
-    Platform, PromoCode, Timestamp,
+    Platform, ProductUrl, PromoCode, Timestamp,
 };
 use std::collections::BTreeSet;
 
@@ -154,6 +154,7 @@ impl Store {
             own_codes: false,
             fallback: false,
             promotion: None,
+            product_url: None,
         };
         self.metrics().write();
         let result = self
@@ -226,6 +227,65 @@ impl Store {
         self.invalidate_context(campaign);
         influencer.fallback = fallback;
         Ok(influencer)
+    }
+
+    /// Sets or clears an influencer's own product link (their Amazon Attribution tag link),
+    /// shown to their followers instead of the campaign's product page.
+    pub async fn set_influencer_product_url(
+        &self,
+        campaign: &CampaignId,
+        id: &InfluencerId,
+        url: Option<&ProductUrl>,
+    ) -> Result<(), StoreError> {
+        let update = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(campaign_pk(campaign), influencer_sk(id))))
+            .condition_expression("attribute_exists(pk)");
+        let update = match url {
+            Some(url) => update
+                .update_expression("SET product_url = :u")
+                .expression_attribute_values(":u", s(url.as_str())),
+            None => update.update_expression("REMOVE product_url"),
+        };
+        self.metrics().write();
+        match update.send().await {
+            Ok(_) => {
+                self.invalidate_context(campaign);
+                Ok(())
+            }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(AdminRefusal::UnknownInfluencer {
+                    campaign: campaign.clone(),
+                    influencer: id.clone(),
+                }
+                .into())
+            }
+            Err(e) => Err(StoreError::sdk("UpdateItem", e)),
+        }
+    }
+
+    /// Where a follower of `influencer` (or of nobody) uses the code: the influencer's own
+    /// product link, else the campaign's product page on its marketplace. From the per-process
+    /// campaign cache: no read on most calls.
+    pub async fn product_url(
+        &self,
+        campaign: &CampaignId,
+        influencer: &InfluencerId,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(ctx) = self.campaign_context(campaign).await? else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .influencers
+            .get(influencer)
+            .and_then(|i| i.product_url.as_ref())
+            .map(|u| u.as_str().to_owned())
+            .or_else(|| ctx.campaign.product_url()))
     }
 
     /// Moves available codes from the open lane into an influencer's lane until it backs the

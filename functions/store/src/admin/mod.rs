@@ -7,14 +7,14 @@ mod activity;
 pub mod audit;
 mod campaigns;
 mod export;
-mod orders;
+pub(crate) mod orders;
 mod pool;
 mod refusal;
 mod stats;
 
 pub use activity::Activity;
 pub use export::ClaimRow;
-pub use orders::PromotionOwner;
+pub use orders::{OrderTotals, PromotionOwner, Sales, sales_text};
 pub use pool::{Existing, ImportSummary, import_id};
 pub use refusal::AdminRefusal;
 pub use stats::{CampaignStats, InfluencerStats};

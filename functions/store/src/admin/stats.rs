@@ -2,6 +2,7 @@
 //! listing and available indexes), never from a counter on the claim path.
 
 use crate::Store;
+use crate::admin::{OrderTotals, Sales};
 use crate::table::error::StoreError;
 use crate::table::index::Released;
 use crate::table::items::{redeemed_pk, s};
@@ -27,6 +28,10 @@ pub struct InfluencerStats {
     pub redemptions: u32,
     /// Amazon orders credited through their own promotion (from imported order reports).
     pub orders: u32,
+    /// Units in those orders.
+    pub units: u32,
+    /// What buyers paid and the discount they got, per currency.
+    pub sales: Vec<Sales>,
     /// Claims they can still bring: what is left of the quota, or of the open lane.
     pub remaining: u32,
 }
@@ -62,6 +67,10 @@ pub struct CampaignStats {
     pub redemptions: u32,
     /// Amazon orders credited to influencers.
     pub orders: u32,
+    /// Units in those orders.
+    pub units: u32,
+    /// What buyers paid and the discount they got, per currency, all influencers.
+    pub sales: Vec<Sales>,
     /// Per attribution, `direct` first, then influencers by id.
     pub influencers: Vec<InfluencerStats>,
 }
@@ -84,6 +93,7 @@ impl Store {
         ids.sort();
         ids.insert(0, InfluencerId::direct());
         let mut rows = Vec::new();
+        let mut campaign_sales = OrderTotals::default();
         let (mut now_total, mut later_total) = open;
         let mut claimed: HashMap<InfluencerId, u32> = HashMap::new();
         for claim in self.campaign_claims(id, None).await? {
@@ -110,7 +120,11 @@ impl Store {
             } else {
                 self.count_orders(id, &inf).await?
             };
+            let totals = ctx.sales.get(&inf).cloned().unwrap_or_default();
+            campaign_sales.add(&totals);
             rows.push(InfluencerStats {
+                units: totals.units,
+                sales: totals.sales,
                 promotion: registered.and_then(|i| i.promotion.clone()),
                 own_codes: registered.is_some_and(|i| i.own_codes),
                 influencer: inf,
@@ -130,6 +144,8 @@ impl Store {
             claims: rows.iter().map(|r| r.claims).sum(),
             redemptions: rows.iter().map(|r| r.redemptions).sum(),
             orders: rows.iter().map(|r| r.orders).sum(),
+            units: campaign_sales.units,
+            sales: campaign_sales.sales,
             influencers: rows,
         })
     }

@@ -2,6 +2,8 @@
 //! read it instead of the campaign item, which would otherwise be a hot key on every claim.
 
 use crate::Store;
+use crate::admin::OrderTotals;
+use crate::admin::orders::SalesItem;
 use crate::table::error::StoreError;
 use crate::table::items::{CampaignItem, InfluencerItem, campaign_pk, from_item, pk_of, s, sk_of};
 use promo_core::{Campaign, CampaignId, Influencer, InfluencerId};
@@ -18,6 +20,8 @@ pub struct CampaignContext {
     pub influencers: HashMap<InfluencerId, Influencer>,
     /// True once the expire sweep has finished with it.
     pub swept: bool,
+    /// Amazon sales credited to each influencer (kept in the campaign's partition).
+    pub sales: HashMap<InfluencerId, OrderTotals>,
 }
 
 pub(crate) struct ContextCache {
@@ -117,6 +121,7 @@ impl Store {
         let mut campaign = None;
         let mut swept = false;
         let mut influencers = HashMap::new();
+        let mut sales = HashMap::new();
         for item in self.query_items(query, false).await? {
             match sk_of(&item) {
                 Some(crate::table::items::META) => {
@@ -128,6 +133,16 @@ impl Store {
                     let i: InfluencerItem = from_item(item)?;
                     influencers.insert(i.influencer.id.clone(), i.influencer);
                 }
+                // Sales are reports, not claim settings: one that does not read is left out
+                // rather than stopping claims.
+                Some(sk) if sk.starts_with("S#") => {
+                    if let Ok(row) = from_item::<SalesItem>(item) {
+                        sales
+                            .entry(row.influencer.clone())
+                            .or_insert_with(OrderTotals::default)
+                            .add(&row.totals());
+                    }
+                }
                 _ => {}
             }
         }
@@ -135,6 +150,7 @@ impl Store {
             campaign,
             influencers,
             swept,
+            sales,
         }))
     }
 
@@ -181,11 +197,13 @@ mod tests {
             caps: Caps::default(),
             shards: 1,
             activate: true,
+            marketplace: promo_core::Marketplace::default(),
         };
         Arc::new(CampaignContext {
             campaign: Campaign::create(new, now),
             influencers: HashMap::new(),
             swept: false,
+            sales: HashMap::new(),
         })
     }
 

@@ -1,6 +1,6 @@
 //! The store's contracts, tested through its public API against the real embedded engine: what
-//! a claim, a redemption, an import, the expire sweep and a webhook delivery promise, alone, on
-//! repeat and under concurrency (tokio tasks on a multi-thread runtime).
+//! a claim, a redemption, an import, the expire sweep, a webhook delivery and an Amazon order
+//! promise, alone, on repeat and under concurrency (tokio tasks on a multi-thread runtime).
 
 mod common;
 
@@ -8,4 +8,5 @@ mod claim;
 mod deliveries;
 mod expire;
 mod import;
+mod orders;
 mod redeem;

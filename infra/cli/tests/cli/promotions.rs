@@ -1,6 +1,7 @@
 //! One Amazon promotion per influencer, as a seller runs it: each influencer's own code file
 //! (the Seller Central .zip as it comes, Excel's UTF-16 tab-separated text) imported with
-//! `--influencer`, shared codes beside them, and the numbers per influencer.
+//! `--influencer`, shared codes beside them, the numbers per influencer, their Amazon orders and
+//! the payouts export.
 
 use crate::common::{ok, promo, stats, stderr};
 use std::io::Write;
@@ -182,4 +183,159 @@ fn each_influencers_own_codes_are_imported_for_them_and_shown_per_influencer() {
         stderr(&two)
     );
     assert_eq!(stats(&data, "launch")["pool_size"], 7);
+}
+
+/// An All Orders report row as Seller Central writes it (tab-separated, its column names).
+fn order_row(order: &str, status: &str, asin: &str, qty: u32, price: &str, promos: &str) -> String {
+    format!(
+        "{order}\t\t2026-11-20T10:00:00+00:00\t2026-11-20T10:00:00+00:00\t{status}\tAmazon\tAmazon.com\tWidget\tSKU\t{asin}\tShipped\t{qty}\tUSD\t{price}\t-2.00\t{promos}\n"
+    )
+}
+
+#[test]
+fn orders_credit_revenue_per_influencer_and_the_payouts_export_pays_from_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("promo.db");
+    let path = |name: &str| dir.path().join(name).to_str().expect("path").to_owned();
+    ok(
+        &data,
+        &[
+            "campaign",
+            "create",
+            "launch",
+            "--name",
+            "Launch",
+            "--product",
+            "B0TESTASIN",
+            "--discount",
+            "20% off",
+            "--days",
+            "7",
+        ],
+    );
+    for (id, name, promotion) in [("alice", "=Alice", "PROMO-A"), ("bob", "Bob", "PROMO-B")] {
+        ok(&data, &["influencer", "add", "launch", id, "--name", name]);
+        ok(&data, &["influencer", "promotion", "launch", id, promotion]);
+    }
+    let mut report = String::from(
+        "amazon-order-id\tmerchant-order-id\tpurchase-date\tlast-updated-date\torder-status\tfulfillment-channel\tsales-channel\tproduct-name\tsku\tasin\titem-status\tquantity\tcurrency\titem-price\titem-promotion-discount\tpromotion-ids\n",
+    );
+    report.push_str(&order_row(
+        "111-0000000-0000001",
+        "Shipped",
+        "B0TESTASIN",
+        2,
+        "39.98",
+        "PROMO-A",
+    ));
+    report.push_str(&order_row(
+        "111-0000000-0000002",
+        "Shipped",
+        "B0TESTASIN",
+        1,
+        "19.99",
+        "PROMO-A",
+    ));
+    report.push_str(&order_row(
+        "111-0000000-0000003",
+        "Cancelled",
+        "B0TESTASIN",
+        1,
+        "19.99",
+        "PROMO-A",
+    ));
+    report.push_str(&order_row(
+        "111-0000000-0000004",
+        "Shipped",
+        "B0TESTASIN",
+        1,
+        "19.99",
+        "PROMO-B",
+    ));
+    report.push_str(&order_row(
+        "111-0000000-0000005",
+        "Shipped",
+        "B0OTHERXYZ",
+        1,
+        "5.00",
+        "PROMO-B",
+    ));
+    std::fs::write(path("orders.txt"), &report).expect("write");
+
+    let first = ok(&data, &["orders", "import", &path("orders.txt")]);
+    assert!(first.contains("3 credited now"), "{first}");
+    assert!(
+        first.contains("another product than the campaign's ASIN (not credited): B0OTHERXYZ (1)"),
+        "{first}"
+    );
+    assert!(first.contains("sales channels: Amazon.com (4)"), "{first}");
+    let again = ok(&data, &["orders", "import", &path("orders.txt")]);
+    assert!(
+        again.contains("0 credited now, 3 credited before"),
+        "{again}"
+    );
+
+    let numbers = stats(&data, "launch");
+    assert_eq!(numbers["units"], 4);
+    assert_eq!(numbers["sales"][0]["revenue"], "79.96");
+    assert_eq!(numbers["sales"][0]["discount"], "6.00");
+
+    ok(
+        &data,
+        &[
+            "export",
+            "payouts",
+            "launch",
+            "--rate",
+            "10%",
+            "--out",
+            &path("payouts.csv"),
+        ],
+    );
+    let mut csv = csv::Reader::from_path(path("payouts.csv")).expect("csv");
+    let headers = csv.headers().expect("headers").clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "influencer",
+            "name",
+            "promotion",
+            "claims",
+            "redemptions",
+            "orders",
+            "units",
+            "currency",
+            "revenue",
+            "discount",
+            "rate",
+            "commission"
+        ]
+    );
+    let rows: Vec<Vec<String>> = csv
+        .records()
+        .map(|r| r.expect("row").iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            [
+                "alice", "'=Alice", "PROMO-A", "0", "0", "2", "3", "USD", "59.97", "4.00", "10%",
+                "6.00"
+            ],
+            [
+                "bob", "Bob", "PROMO-B", "0", "0", "1", "1", "USD", "19.99", "2.00", "10%", "2.00"
+            ],
+        ]
+    );
+    // Without a rate, the commission stays empty; a rate over 100% is refused.
+    let plain = ok(&data, &["export", "payouts", "launch"]);
+    assert!(
+        plain.contains("alice,'=Alice,PROMO-A,0,0,2,3,USD,59.97,4.00,,"),
+        "{plain}"
+    );
+    assert!(
+        !promo(&data, &["export", "payouts", "launch", "--rate", "150%"])
+            .status
+            .success()
+    );
 }
