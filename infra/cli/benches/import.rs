@@ -115,10 +115,11 @@ fn main() {
     std::fs::write(path("alice.txt"), excel_unicode_text(&codes('A', n))).unwrap();
 
     println!("importing {n} codes (promo codes import, one process each, SQLite data file)");
+    let (shared_zip, alice_txt) = (path("shared.zip"), path("alice.txt"));
     let runs: [(&str, Vec<&str>); 2] = [
         (
             "shared pool, Seller Central .zip",
-            vec!["codes", "import", "bench", &path("shared.zip")],
+            vec!["codes", "import", "bench", &shared_zip],
         ),
         (
             "influencer alice, UTF-16 TSV (Excel)",
@@ -126,7 +127,7 @@ fn main() {
                 "codes",
                 "import",
                 "bench",
-                &path("alice.txt"),
+                &alice_txt,
                 "--influencer",
                 "alice",
             ],

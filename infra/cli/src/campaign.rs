@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use comfy_table::Cell;
 use promo_core::{Campaign, CampaignId, CampaignStatus, Caps, NewCampaign, Platform, Timestamp};
 use promo_store::Store;
+use promo_store::admin::CampaignEdit;
 use std::collections::BTreeSet;
 
 /// Runs a campaign subcommand.
@@ -106,6 +107,51 @@ pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<()> 
         CampaignCommand::Resume { id } => {
             set_status(store, &id, CampaignStatus::Active, now).await?
         }
+        CampaignCommand::Edit {
+            id,
+            ends,
+            extend_days,
+            redeem_until,
+            name,
+            discount,
+        } => {
+            let current = store
+                .get_campaign(&id)
+                .await?
+                .with_context(|| format!("unknown campaign {id}"))?;
+            let ends_at = match (ends, extend_days) {
+                (Some(t), _) => Some(parse_time(&t, now).context("--ends")?),
+                (None, Some(days)) => Some(
+                    current
+                        .ends_at
+                        .plus_ms(i64::from(days) * promo_core::time::DAY_MS),
+                ),
+                (None, None) => None,
+            };
+            let redeem_until = redeem_until
+                .map(|t| parse_time(&t, now).context("--redeem-until"))
+                .transpose()?;
+            let edit = CampaignEdit {
+                name,
+                discount,
+                ends_at,
+                redeem_until,
+            };
+            if edit == CampaignEdit::default() {
+                bail!(
+                    "nothing to change: give --ends, --extend-days, --redeem-until, --name or --discount"
+                );
+            }
+            let report = store
+                .edit_campaign(&id, &edit, now)
+                .await
+                .with_context(|| format!("changing campaign {id}"))?;
+            print_campaign(&report.campaign);
+            println!(
+                "{} available codes took the new dates",
+                report.codes_updated
+            );
+        }
         CampaignCommand::End { id } => {
             set_status(store, &id, CampaignStatus::Ended, now).await?;
             println!(
@@ -184,6 +230,12 @@ fn print_campaign(c: &Campaign) {
         ("campaign", c.id.to_string()),
         ("name", c.name.clone()),
         ("product", c.product.clone()),
+        ("marketplace", c.marketplace.to_string()),
+        (
+            "product page",
+            c.product_url()
+                .unwrap_or_else(|| "- (the product is no ASIN)".to_owned()),
+        ),
         ("discount", c.discount.clone()),
         ("status", c.status.as_str().to_owned()),
         ("starts", time(c.starts_at)),

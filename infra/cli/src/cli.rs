@@ -169,6 +169,27 @@ pub enum CampaignCommand {
         /// The campaign.
         id: CampaignId,
     },
+    /// Change a running campaign: extend or shorten it, its texts, the Amazon promotion's end.
+    /// Codes already issued keep their dates; safe while claims run.
+    Edit {
+        /// The campaign.
+        id: CampaignId,
+        /// The new end, RFC 3339 (later extends, earlier shortens).
+        #[arg(long, conflicts_with = "extend_days")]
+        ends: Option<String>,
+        /// Move the end this many days later.
+        #[arg(long)]
+        extend_days: Option<u32>,
+        /// Until when codes work on Amazon (the promotion's own end), RFC 3339.
+        #[arg(long)]
+        redeem_until: Option<String>,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new discount text.
+        #[arg(long)]
+        discount: Option<String>,
+    },
     /// End the campaign for good; run the expire sweep (or `serve`) to retire unissued codes.
     End {
         /// The campaign.

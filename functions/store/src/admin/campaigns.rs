@@ -9,7 +9,10 @@ use crate::table::items::{
     CODE_SK, CampaignItem, InfluencerItem, META, available_pk, campaign_pk, code_pk, influencer_sk,
     key, n, s, to_item,
 };
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, TransactWriteItem, Update};
 use promo_core::{
     Campaign, CampaignId, CampaignStatus, CodeState, Influencer, InfluencerId, Lane, NewCampaign,
@@ -114,15 +117,7 @@ impl Store {
             update.update_expression("SET #st = :to")
         };
         self.metrics().write();
-        update.send().await.map_err(|e| {
-            if e.as_service_error()
-                .is_some_and(|s| s.is_conditional_check_failed_exception())
-            {
-                AdminRefusal::ChangedMeanwhile(id.clone()).into()
-            } else {
-                StoreError::sdk("UpdateItem", e)
-            }
-        })?;
+        update.send().await.map_err(|e| changed_meanwhile(id, e))?;
         self.invalidate_context(id);
         self.get_campaign(id).await?.ok_or_else(|| unknown(id))
     }
@@ -416,6 +411,21 @@ impl Store {
             None => self.delete_setting(&scope, PLATFORMS_SETTING).await?,
         }
         self.platform_policy(campaign).await
+    }
+}
+
+/// An update of the campaign item whose condition on what was read failed: another change
+/// landed first.
+pub(crate) fn changed_meanwhile(
+    id: &CampaignId,
+    e: SdkError<UpdateItemError, HttpResponse>,
+) -> StoreError {
+    if e.as_service_error()
+        .is_some_and(|s| s.is_conditional_check_failed_exception())
+    {
+        AdminRefusal::ChangedMeanwhile(id.clone()).into()
+    } else {
+        StoreError::sdk("UpdateItem", e)
     }
 }
 

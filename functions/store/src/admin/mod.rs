@@ -1,11 +1,12 @@
-//! The seller's side: campaigns and influencers (`campaigns`), importing code files (`pool`),
-//! Amazon promotions and orders (`orders`), and the reports read from the records: counts
+//! The seller's side: campaigns and influencers (`campaigns`), changes after creation
+//! (`edit`), importing code files (`pool`), Amazon promotions and orders (`orders`), and the reports read from the records: counts
 //! (`stats`), dashboard activity, the claims export, and the audit that re-checks every
 //! invariant. Nothing here is on the claim path; every refusal is an [`AdminRefusal`].
 
 mod activity;
 pub mod audit;
 mod campaigns;
+mod edit;
 mod export;
 pub(crate) mod orders;
 mod pool;
@@ -13,6 +14,7 @@ mod refusal;
 mod stats;
 
 pub use activity::Activity;
+pub use edit::{CampaignEdit, EditReport};
 pub use export::ClaimRow;
 pub use orders::{OrderTotals, PromotionOwner, Sales, sales_text};
 pub use pool::{Existing, ImportSummary, import_id};

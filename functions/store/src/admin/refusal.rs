@@ -18,6 +18,9 @@ pub enum AdminRefusal {
     /// No campaign has this id.
     #[error("unknown campaign {0}")]
     UnknownCampaign(CampaignId),
+    /// The campaign has ended (or its time is up): it can no longer be changed.
+    #[error("campaign {0} is over and can no longer be changed")]
+    CampaignOver(CampaignId),
     /// The campaign's lifecycle does not allow this change (an ended campaign stays ended).
     #[error("campaign {campaign} is {} and cannot become {}", from.as_str(), to.as_str())]
     StatusChange {
@@ -118,6 +121,7 @@ impl AdminRefusal {
             Self::InvalidCampaign(_) => "invalid_campaign",
             Self::CampaignExists(_) => "campaign_exists",
             Self::UnknownCampaign(_) => "unknown_campaign",
+            Self::CampaignOver(_) => "campaign_over",
             Self::StatusChange { .. } => "status_change",
             Self::ChangedMeanwhile(_) => "changed_meanwhile",
             Self::ReservedInfluencer => "reserved_influencer",
@@ -157,6 +161,7 @@ mod tests {
             AdminRefusal::InvalidCampaign(ParseError::new("name", "must be 1 to 200 characters")),
             AdminRefusal::CampaignExists(c.clone()),
             AdminRefusal::UnknownCampaign(c.clone()),
+            AdminRefusal::CampaignOver(c.clone()),
             AdminRefusal::StatusChange {
                 campaign: c.clone(),
                 from: CampaignStatus::Ended,
@@ -208,7 +213,7 @@ mod tests {
             ["changed_meanwhile", "lane_busy", "import_interrupted"]
         );
         assert_eq!(
-            all[3].to_string(),
+            all[4].to_string(),
             "campaign launch is ended and cannot become active"
         );
         assert_eq!(

@@ -6,7 +6,7 @@ use crate::admin::OrderTotals;
 use crate::admin::orders::SalesItem;
 use crate::table::error::StoreError;
 use crate::table::items::{CampaignItem, InfluencerItem, campaign_pk, from_item, pk_of, s, sk_of};
-use promo_core::{Campaign, CampaignId, Influencer, InfluencerId};
+use promo_core::{Campaign, CampaignId, Influencer, InfluencerId, Lane};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +22,20 @@ pub struct CampaignContext {
     pub swept: bool,
     /// Amazon sales credited to each influencer (kept in the campaign's partition).
     pub sales: HashMap<InfluencerId, OrderTotals>,
+}
+
+impl CampaignContext {
+    /// Every lane that can hold a code of the campaign: open, reserve, and each influencer's.
+    pub(crate) fn lanes(&self) -> Vec<Lane> {
+        let mut lanes = vec![Lane::Open, Lane::Reserve];
+        lanes.extend(
+            self.influencers
+                .values()
+                .map(|i| i.lane())
+                .filter(|l| *l != Lane::Open),
+        );
+        lanes
+    }
 }
 
 pub(crate) struct ContextCache {

@@ -9,7 +9,7 @@ use crate::table::index::Released;
 use crate::table::items::{CODE_SK, META, campaign_pk, key, n, s};
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 use futures::{StreamExt, TryStreamExt};
-use promo_core::{CampaignId, CampaignStatus, CodeState, Lane, PromoCode, Timestamp};
+use promo_core::{CampaignId, CampaignStatus, CodeState, PromoCode, Timestamp};
 
 /// What one sweep did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -42,13 +42,7 @@ impl Store {
                 self.mark_ended(&campaign.id, campaign.status).await?;
                 report.campaigns_ended += 1;
             }
-            let mut lanes = vec![Lane::Open, Lane::Reserve];
-            lanes.extend(
-                ctx.influencers
-                    .values()
-                    .map(|i| i.lane())
-                    .filter(|lane| *lane != Lane::Open),
-            );
+            let lanes = ctx.lanes();
             let mut done = true;
             for lane in &lanes {
                 for shard in 0..campaign.shards.max(1) {

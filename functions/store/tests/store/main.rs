@@ -6,6 +6,7 @@ mod common;
 
 mod claim;
 mod deliveries;
+mod edit;
 mod expire;
 mod import;
 mod orders;

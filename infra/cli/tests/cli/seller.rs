@@ -179,3 +179,94 @@ fn seller_flow_on_a_data_file() {
     assert!(!out.status.success(), "an ended campaign cannot resume");
     assert!(ok(&data, &["campaign", "show", "spring"]).contains("ended"));
 }
+
+#[test]
+fn a_running_campaign_is_extended_renamed_and_refused_an_end_in_the_past() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("promo.db");
+    ok(
+        &data,
+        &[
+            "campaign",
+            "create",
+            "spring",
+            "--name",
+            "Spring",
+            "--product",
+            "B0EXAMPLE1",
+            "--discount",
+            "20% off",
+            "--days",
+            "7",
+            "--marketplace",
+            "co.uk",
+        ],
+    );
+    ok(&data, &["codes", "generate", "spring", "--count", "10"]);
+    let shown = ok(&data, &["campaign", "show", "spring"]);
+    assert!(
+        shown.contains("https://www.amazon.co.uk/dp/B0EXAMPLE1"),
+        "{shown}"
+    );
+    let before = stats(&data, "spring");
+    let edited = ok(
+        &data,
+        &[
+            "campaign",
+            "edit",
+            "spring",
+            "--extend-days",
+            "3",
+            "--name",
+            "Spring, longer",
+        ],
+    );
+    assert!(edited.contains("Spring, longer"), "{edited}");
+    assert!(
+        edited.contains("10 available codes took the new dates"),
+        "{edited}"
+    );
+    let past = promo(
+        &data,
+        &[
+            "campaign",
+            "edit",
+            "spring",
+            "--ends",
+            "2020-01-01T00:00:00Z",
+        ],
+    );
+    assert!(!past.status.success());
+    assert!(
+        stderr(&past).contains("must be after now"),
+        "{}",
+        stderr(&past)
+    );
+    let nothing = promo(&data, &["campaign", "edit", "spring"]);
+    assert!(!nothing.status.success());
+    assert!(
+        stderr(&nothing).contains("nothing to change"),
+        "{}",
+        stderr(&nothing)
+    );
+    assert_eq!(stats(&data, "spring")["pool_size"], before["pool_size"]);
+    let bad_market = promo(
+        &data,
+        &[
+            "campaign",
+            "create",
+            "autumn",
+            "--name",
+            "A",
+            "--product",
+            "B0EXAMPLE1",
+            "--discount",
+            "x",
+            "--days",
+            "7",
+            "--marketplace",
+            "ebay.com",
+        ],
+    );
+    assert!(!bad_market.status.success());
+}

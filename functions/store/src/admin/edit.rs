@@ -1,0 +1,172 @@
+//! Changing a campaign after creation: its end (extended or brought forward), its texts, and the
+//! Amazon promotion's own end (until when a code works). Safe while claims run: every available
+//! code carries the end in its claim condition, so the codes are rewritten first (each only
+//! while still available: an issued code keeps its own dates), then the campaign item, under a
+//! condition on what was read.
+
+use crate::Store;
+use crate::admin::AdminRefusal;
+use crate::admin::campaigns::{changed_meanwhile, unknown};
+use crate::table::error::StoreError;
+use crate::table::index::Released;
+use crate::table::items::{CODE_SK, META, campaign_pk, code_pk, key, n, s};
+use futures::{StreamExt, TryStreamExt};
+use promo_core::{Campaign, CampaignId, CampaignStatus, CodeState, ParseError, Timestamp};
+
+/// What to change; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CampaignEdit {
+    /// A new name for people.
+    pub name: Option<String>,
+    /// A new discount text, as followers see it.
+    pub discount: Option<String>,
+    /// A new end: later extends the launch, earlier shortens it (not into the past: `end` does
+    /// that).
+    pub ends_at: Option<Timestamp>,
+    /// A new end of the Amazon promotion itself: until when codes work at checkout. Left out,
+    /// it follows the end if it was the end (the default), and must not fall before it.
+    pub redeem_until: Option<Timestamp>,
+}
+
+/// What an edit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditReport {
+    /// The campaign as it is now.
+    pub campaign: Campaign,
+    /// Available codes whose dates were rewritten.
+    pub codes_updated: u32,
+}
+
+impl Store {
+    /// Applies `edit` to a campaign that has not ended. Codes already issued keep their dates;
+    /// available ones take the new end and the new redeem-until. Claims refuse exactly at the new
+    /// end once this returns (until then a code not yet rewritten still carries the old one).
+    pub async fn edit_campaign(
+        &self,
+        id: &CampaignId,
+        edit: &CampaignEdit,
+        now: Timestamp,
+    ) -> Result<EditReport, StoreError> {
+        let ctx = self.read_context(id).await?.ok_or_else(|| unknown(id))?;
+        let current = &ctx.campaign;
+        if current.status == CampaignStatus::Ended || current.is_over(now) {
+            return Err(AdminRefusal::CampaignOver(id.clone()).into());
+        }
+        let mut next = current.clone();
+        let invalid = |field, why: &str| AdminRefusal::InvalidCampaign(ParseError::new(field, why));
+        if let Some(name) = &edit.name {
+            let name = name.trim();
+            if name.is_empty() || name.len() > 200 {
+                return Err(invalid("name", "must be 1 to 200 characters").into());
+            }
+            next.name = name.to_owned();
+        }
+        if let Some(discount) = &edit.discount {
+            if discount.trim().is_empty() || discount.len() > 200 {
+                return Err(invalid("discount", "must be 1 to 200 characters").into());
+            }
+            discount.trim().clone_into(&mut next.discount);
+        }
+        if let Some(ends_at) = edit.ends_at {
+            if ends_at <= now || ends_at <= current.starts_at {
+                return Err(invalid(
+                    "ends_at",
+                    "must be after now and after the start (to end it now, use `campaign end`)",
+                )
+                .into());
+            }
+            next.ends_at = ends_at;
+            if edit.redeem_until.is_none() && current.redeem_until == current.ends_at {
+                next.redeem_until = ends_at;
+            }
+        }
+        if let Some(redeem_until) = edit.redeem_until {
+            next.redeem_until = redeem_until;
+        }
+        if next.redeem_until < next.ends_at {
+            return Err(invalid(
+                "redeem_until",
+                "must not be before the end: the Amazon promotion must outlast the claims",
+            )
+            .into());
+        }
+        let dates_changed =
+            next.ends_at != current.ends_at || next.redeem_until != current.redeem_until;
+        let mut codes_updated = 0;
+        if dates_changed {
+            for lane in &ctx.lanes() {
+                for shard in 0..current.shards.max(1) {
+                    let page = self
+                        .available_in(id, lane, shard, Released::Any, None)
+                        .await?;
+                    let done: Vec<bool> = futures::stream::iter(page)
+                        .map(|(code, _)| self.redate_code(id, code, &next))
+                        .buffer_unordered(16)
+                        .try_collect()
+                        .await?;
+                    codes_updated += done.into_iter().filter(|d| *d).count() as u32;
+                }
+            }
+        }
+        self.metrics().write();
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(campaign_pk(id), META)))
+            .update_expression(
+                "SET #name = :name, discount = :discount, ends_at = :ends, redeem_until = :redeem",
+            )
+            .condition_expression("#st = :status AND ends_at = :was")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":name", s(&next.name))
+            .expression_attribute_values(":discount", s(&next.discount))
+            .expression_attribute_values(":ends", n(next.ends_at.millis()))
+            .expression_attribute_values(":redeem", n(next.redeem_until.millis()))
+            .expression_attribute_values(":status", s(current.status.as_str()))
+            .expression_attribute_values(":was", n(current.ends_at.millis()))
+            .send()
+            .await
+            .map_err(|e| changed_meanwhile(id, e))?;
+        self.invalidate_context(id);
+        self.forget_candidates(id);
+        Ok(EditReport {
+            campaign: next,
+            codes_updated,
+        })
+    }
+
+    /// Gives one code the campaign's new dates if it is still available; false when it was
+    /// issued (or retired) meanwhile and keeps its own.
+    async fn redate_code(
+        &self,
+        id: &CampaignId,
+        code: promo_core::PromoCode,
+        next: &Campaign,
+    ) -> Result<bool, StoreError> {
+        self.metrics().write();
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(code_pk(&code), CODE_SK)))
+            .update_expression("SET closes_at = :ends, redeem_until = :redeem")
+            .condition_expression("code_state = :available AND campaign = :c")
+            .expression_attribute_values(":ends", n(next.ends_at.millis()))
+            .expression_attribute_values(":redeem", n(next.redeem_until.millis()))
+            .expression_attribute_values(":available", s(CodeState::Available.as_str()))
+            .expression_attribute_values(":c", s(id.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::sdk("UpdateItem", e)),
+        }
+    }
+}
