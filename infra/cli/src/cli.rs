@@ -327,6 +327,10 @@ pub enum InfluencerCommand {
         /// Go back to the campaign's product page.
         #[arg(long)]
         clear_product_url: bool,
+        /// A new quota (raised: more codes reserved for them; lowered: never below what they
+        /// already handed out).
+        #[arg(long)]
+        quota: Option<u32>,
     },
     /// Turn fallback to the shared pool on or off for an influencer with codes of their own.
     Fallback {

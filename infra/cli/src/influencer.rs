@@ -52,17 +52,34 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
             influencer,
             product_url,
             clear_product_url,
+            quota,
         } => {
-            if product_url.is_none() && !clear_product_url {
-                anyhow::bail!("nothing to change: give --product-url <url> or --clear-product-url");
+            if product_url.is_none() && !clear_product_url && quota.is_none() {
+                anyhow::bail!(
+                    "nothing to change: give --product-url <url>, --clear-product-url or --quota <n>"
+                );
             }
-            store
-                .set_influencer_product_url(&campaign, &influencer, product_url.as_ref())
-                .await
-                .context("changing the influencer")?;
-            match product_url {
-                Some(_) => println!("{influencer}'s followers now get their own product link"),
-                None => println!("{influencer}'s followers now get the campaign's product page"),
+            if let Some(quota) = quota {
+                let inf = store
+                    .set_influencer_quota(&campaign, &influencer, quota)
+                    .await
+                    .context("changing the quota")?;
+                println!(
+                    "{influencer}: quota {quota}, {} codes in their lane",
+                    inf.backed
+                );
+            }
+            if product_url.is_some() || clear_product_url {
+                store
+                    .set_influencer_product_url(&campaign, &influencer, product_url.as_ref())
+                    .await
+                    .context("changing the influencer")?;
+                match product_url {
+                    Some(_) => println!("{influencer}'s followers now get their own product link"),
+                    None => {
+                        println!("{influencer}'s followers now get the campaign's product page")
+                    }
+                }
             }
         }
         InfluencerCommand::Fallback {

@@ -366,6 +366,17 @@ impl Store {
         shards: u16,
         limit: usize,
     ) -> Result<Vec<(PromoCode, u16)>, StoreError> {
+        self.lane_codes(campaign, &Lane::Open, shards, limit).await
+    }
+
+    /// Up to `limit` available codes of `lane`, with their shards.
+    pub(crate) async fn lane_codes(
+        &self,
+        campaign: &CampaignId,
+        lane: &Lane,
+        shards: u16,
+        limit: usize,
+    ) -> Result<Vec<(PromoCode, u16)>, StoreError> {
         let mut out = Vec::new();
         for shard in 0..shards.max(1) {
             if out.len() >= limit {
@@ -374,7 +385,7 @@ impl Store {
             let page = self
                 .available_in(
                     campaign,
-                    &Lane::Open,
+                    lane,
                     shard,
                     Released::Any,
                     Some(limit - out.len()),

@@ -1,5 +1,5 @@
 //! The seller's side: campaigns and influencers (`campaigns`), changes after creation
-//! (`edit`), importing code files (`pool`), Amazon promotions and orders (`orders`), and the reports read from the records: counts
+//! (`edit`, `quota`), importing code files (`pool`), Amazon promotions and orders (`orders`), and the reports read from the records: counts
 //! (`stats`), dashboard activity, the claims export, and the audit that re-checks every
 //! invariant. Nothing here is on the claim path; every refusal is an [`AdminRefusal`].
 
@@ -10,6 +10,7 @@ mod edit;
 mod export;
 pub(crate) mod orders;
 mod pool;
+mod quota;
 mod refusal;
 mod stats;
 

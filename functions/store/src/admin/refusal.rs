@@ -75,6 +75,20 @@ pub enum AdminRefusal {
     /// out.
     #[error("influencer {0} has a quota: fallback to the shared pool would exceed it")]
     FallbackWithQuota(InfluencerId),
+    /// A quota change for an influencer without one (their followers share the open lane).
+    #[error("influencer {0} has no quota; give one when adding an influencer")]
+    NoQuota(InfluencerId),
+    /// A quota below the codes already issued through the influencer.
+    #[error(
+        "{issued} codes were already issued through influencer {influencer}: the quota cannot go \
+         below that"
+    )]
+    QuotaBelowIssued {
+        /// The influencer.
+        influencer: InfluencerId,
+        /// Codes in their lane that are issued.
+        issued: u32,
+    },
     /// Codes could not be moved into the influencer's lane (claims kept taking them); asking
     /// again is safe.
     #[error("could not back the influencer's lane; try again")]
@@ -130,6 +144,8 @@ impl AdminRefusal {
             Self::UnknownInfluencer { .. } => "unknown_influencer",
             Self::SharedCodesInLane { .. } => "shared_codes_in_lane",
             Self::FallbackWithQuota(_) => "fallback_with_quota",
+            Self::NoQuota(_) => "no_quota",
+            Self::QuotaBelowIssued { .. } => "quota_below_issued",
             Self::LaneBusy => "lane_busy",
             Self::NoPlatforms => "no_platforms",
             Self::ImportInterrupted { .. } => "import_interrupted",
@@ -184,6 +200,11 @@ mod tests {
                 codes: 4,
             },
             AdminRefusal::FallbackWithQuota(i.clone()),
+            AdminRefusal::NoQuota(i.clone()),
+            AdminRefusal::QuotaBelowIssued {
+                influencer: i.clone(),
+                issued: 3,
+            },
             AdminRefusal::LaneBusy,
             AdminRefusal::NoPlatforms,
             AdminRefusal::ImportInterrupted { imported: 3 },

@@ -40,6 +40,8 @@ async fn edits_while_32_followers_claim_keep_every_invariant() {
                     let at = Timestamp::now();
                     let out = store.claim(&request, at).await.expect("store");
                     got.push((request.follower, at, out));
+                    // Paced, so that the pool outlasts the edits.
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 }
                 got
             })

@@ -10,4 +10,5 @@ mod edit;
 mod expire;
 mod import;
 mod orders;
+mod quota;
 mod redeem;
