@@ -66,16 +66,43 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
         args.followers, args.codes, args.concurrency
     );
 
-    let file = sample::claim_code_file(&mut rng, args.codes)?;
+    // Alice and Bob each have an Amazon promotion of their own: their codes are imported for
+    // them alone, so their followers get those codes and Amazon's order report credits them.
+    // Carol's quota is reserved from the shared pool.
+    let mut own_total = 0;
+    for (inf, name, percent) in sample::INFLUENCERS {
+        if !sample::OWN_PROMOTIONS.contains(&inf) {
+            continue;
+        }
+        let quota = sample::quota(args.codes, percent);
+        let inf: promo_core::InfluencerId = inf.parse()?;
+        store
+            .add_influencer(&id, inf.clone(), name, Some(quota))
+            .await?;
+        let file = sample::claim_code_file(&mut rng, quota)?;
+        match import_file(&store, &id, Some(&inf), file.path(), false).await? {
+            ImportOutcome::Done(r) => own_total += r.imported,
+            ImportOutcome::Refused(bad) => bail!("{inf}'s sample file had {bad} bad lines"),
+        }
+    }
+    let shared = args.codes.saturating_sub(own_total).max(1);
+    let file = sample::claim_code_file(&mut rng, shared)?;
     let report = match import_file(&store, &id, None, file.path(), false).await? {
         ImportOutcome::Done(r) => r,
         ImportOutcome::Refused(bad) => bail!("the sample file had {bad} bad lines"),
     };
     println!(
-        "imported {} codes from a sample Amazon claim-code file ({} header line, {} skipped)",
-        report.imported, report.headers, report.skipped
+        "imported {} codes of their own promotions for {} and {} shared codes from sample Amazon claim-code files ({} header line, {} skipped)",
+        own_total,
+        sample::OWN_PROMOTIONS.join(" and "),
+        report.imported,
+        report.headers,
+        report.skipped
     );
     for (inf, name, percent) in sample::INFLUENCERS {
+        if sample::OWN_PROMOTIONS.contains(&inf) {
+            continue;
+        }
         let quota = sample::quota(args.codes, percent);
         store
             .add_influencer(&id, inf.parse()?, name, Some(quota))

@@ -53,6 +53,10 @@ pub const INFLUENCERS: [(&str, &str, u32); 3] = [
     ("carol", "Carol", 15),
 ];
 
+/// The influencers with an Amazon promotion of their own in the demo: their codes are imported
+/// for them alone (`codes import --influencer`).
+pub const OWN_PROMOTIONS: [&str; 2] = ["alice", "bob"];
+
 /// Alice's quota for `codes` codes: 300 of 1000, and so on.
 pub fn quota(codes: u32, percent: u32) -> u32 {
     (u64::from(codes) * u64::from(percent) / 100).max(1) as u32
