@@ -35,6 +35,10 @@ pub struct Influencer {
     /// campaign's product page to their followers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_url: Option<ProductUrl>,
+    /// The seller removed them: their links claim nothing more; the codes they handed out stay
+    /// theirs (and in their numbers).
+    #[serde(default)]
+    pub removed: bool,
 }
 
 impl Influencer {
@@ -62,6 +66,6 @@ impl Influencer {
     /// True when pool imports and lane moves may put shared codes in their lane: a quota to
     /// back, and no codes of their own (their lane holds one promotion's codes only).
     pub fn takes_pool_codes(&self) -> bool {
-        self.quota.is_some() && !self.own_codes
+        self.quota.is_some() && !self.own_codes && !self.removed
     }
 }

@@ -332,6 +332,18 @@ pub enum InfluencerCommand {
         #[arg(long)]
         quota: Option<u32>,
     },
+    /// Remove an influencer: their links claim nothing more, their unissued codes go back to the
+    /// shared pool (their own promotion's codes, or all with --keep-codes-out, to reserve). The
+    /// codes they handed out stay theirs, in their numbers.
+    Remove {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The influencer.
+        influencer: InfluencerId,
+        /// Keep their unissued codes out of the shared pool.
+        #[arg(long)]
+        keep_codes_out: bool,
+    },
     /// Turn fallback to the shared pool on or off for an influencer with codes of their own.
     Fallback {
         /// The campaign.

@@ -82,6 +82,24 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
                 }
             }
         }
+        InfluencerCommand::Remove {
+            campaign,
+            influencer,
+            keep_codes_out,
+        } => {
+            let (inf, moved) = store
+                .remove_influencer(&campaign, &influencer, keep_codes_out)
+                .await
+                .context("removing the influencer")?;
+            let whereto = if keep_codes_out || inf.own_codes {
+                "kept out (reserve)"
+            } else {
+                "back in the shared pool"
+            };
+            println!(
+                "removed {influencer} from {campaign}: their links claim nothing more; {moved} unissued codes {whereto}"
+            );
+        }
         InfluencerCommand::Fallback {
             campaign,
             influencer,

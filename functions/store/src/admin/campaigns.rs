@@ -150,6 +150,7 @@ impl Store {
             fallback: false,
             promotion: None,
             product_url: None,
+            removed: false,
         };
         self.metrics().write();
         let result = self

@@ -188,13 +188,14 @@ impl Store {
         let owner = match owner {
             None => None,
             Some(id) => {
-                let inf =
-                    ctx.influencers
-                        .get(id)
-                        .ok_or_else(|| AdminRefusal::UnknownInfluencer {
-                            campaign: campaign_id.clone(),
-                            influencer: id.clone(),
-                        })?;
+                let inf = ctx
+                    .influencers
+                    .get(id)
+                    .filter(|i| !i.removed)
+                    .ok_or_else(|| AdminRefusal::UnknownInfluencer {
+                        campaign: campaign_id.clone(),
+                        influencer: id.clone(),
+                    })?;
                 if inf.backed > 0 && !inf.own_codes {
                     return Err(AdminRefusal::SharedCodesInLane {
                         campaign: campaign_id.clone(),

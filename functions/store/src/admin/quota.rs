@@ -39,7 +39,6 @@ impl Store {
             }
             .into());
         }
-        let lane = Lane::Influencer(id.clone());
         for _ in 0..10_000 {
             let ctx = self
                 .read_context(campaign)
@@ -67,71 +66,152 @@ impl Store {
                     })
                 };
             }
-            let excess = (inf.backed - quota) as usize;
-            let codes = self
-                .lane_codes(
-                    campaign,
-                    &lane,
-                    ctx.campaign.shards,
-                    excess.min(MOVE_OUT_BATCH),
-                )
-                .await?;
-            if codes.is_empty() {
+            if self.move_out(campaign, &inf, quota, &ctx).await? == Some(0) {
                 // Claims took the rest meanwhile: every code of the lane is issued.
-                let issued = inf.backed;
                 return Err(AdminRefusal::QuotaBelowIssued {
                     influencer: id.clone(),
-                    issued,
+                    issued: inf.backed,
                 }
                 .into());
             }
-            // Their own promotion's codes never join the shared pool.
-            let to = if inf.own_codes {
-                Lane::Reserve
-            } else {
-                Lane::Open
-            };
-            let mut tx = self.client().transact_write_items();
-            for (code, shard) in &codes {
-                let update = Update::builder()
-                    .table_name(self.table())
-                    .set_key(Some(key(code_pk(code), CODE_SK)))
-                    .update_expression("SET lane = :to, gsi1pk = :g")
-                    .condition_expression("code_state = :available AND lane = :from")
-                    .expression_attribute_values(":to", s(to.key()))
-                    .expression_attribute_values(":from", s(lane.key()))
-                    .expression_attribute_values(":available", s(CodeState::Available.as_str()))
-                    .expression_attribute_values(":g", s(available_pk(campaign, &to, *shard)))
-                    .build()
-                    .map_err(StoreError::build)?;
-                tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
-            }
-            let shrink = Update::builder()
-                .table_name(self.table())
-                .set_key(Some(key(campaign_pk(campaign), influencer_sk(id))))
-                .update_expression("SET backed = backed - :k")
-                .condition_expression("backed = :b")
-                .expression_attribute_values(":k", n(codes.len()))
-                .expression_attribute_values(":b", n(inf.backed))
-                .build()
-                .map_err(StoreError::build)?;
-            tx = tx.transact_items(TransactWriteItem::builder().update(shrink).build());
-            self.metrics().write();
-            match tx.send().await {
-                Ok(_) => {}
-                // A code was issued meanwhile, or another change raced: read again and redo.
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_transaction_canceled_exception()) =>
-                {
-                    crate::table::retry::backoff(1).await;
-                }
-                Err(e) => return Err(StoreError::sdk("TransactWriteItems", e)),
-            }
-            self.invalidate_context(campaign);
-            self.forget_candidates(campaign);
         }
         Err(AdminRefusal::LaneBusy.into())
+    }
+
+    /// Removes an influencer: their links claim nothing more (within the settings cache's 2 s
+    /// on other instances), and the available codes of their lane go to the open lane, or to
+    /// reserve with `keep_out` (always for their own promotion's codes, which must not reach
+    /// anyone else's followers). The codes they handed out stay theirs. Returns them with the
+    /// number of codes moved.
+    pub async fn remove_influencer(
+        &self,
+        campaign: &CampaignId,
+        id: &InfluencerId,
+        keep_out: bool,
+    ) -> Result<(Influencer, u32), StoreError> {
+        self.metrics().write();
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(campaign_pk(campaign), influencer_sk(id))))
+            .update_expression("SET removed = :t")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception())
+                {
+                    AdminRefusal::UnknownInfluencer {
+                        campaign: campaign.clone(),
+                        influencer: id.clone(),
+                    }
+                    .into()
+                } else {
+                    StoreError::sdk("UpdateItem", e)
+                }
+            })?;
+        self.invalidate_context(campaign);
+        let mut moved = 0;
+        for _ in 0..10_000 {
+            let ctx = self
+                .read_context(campaign)
+                .await?
+                .ok_or_else(|| unknown(campaign))?;
+            let mut inf = ctx.influencers.get(id).cloned().ok_or_else(|| {
+                AdminRefusal::UnknownInfluencer {
+                    campaign: campaign.clone(),
+                    influencer: id.clone(),
+                }
+            })?;
+            if keep_out {
+                inf.own_codes = true;
+            }
+            match self.move_out(campaign, &inf, 0, &ctx).await? {
+                Some(0) => return Ok((inf, moved)),
+                Some(n) => moved += n,
+                None => {}
+            }
+        }
+        Err(AdminRefusal::LaneBusy.into())
+    }
+
+    /// Moves one batch of available codes out of `inf`'s lane (towards `keep` codes left in it),
+    /// with its `backed`, in one transaction: to reserve for their own promotion's codes, to the
+    /// open lane otherwise. Returns how many moved (0: none is available), or `None` when a
+    /// claim or another change raced (the caller reads again).
+    async fn move_out(
+        &self,
+        campaign: &CampaignId,
+        inf: &Influencer,
+        keep: u32,
+        ctx: &crate::claims::context::CampaignContext,
+    ) -> Result<Option<u32>, StoreError> {
+        let id = &inf.id;
+        let lane = Lane::Influencer(id.clone());
+        let excess = inf.backed.saturating_sub(keep) as usize;
+        if excess == 0 {
+            return Ok(Some(0));
+        }
+        let codes = self
+            .lane_codes(
+                campaign,
+                &lane,
+                ctx.campaign.shards,
+                excess.min(MOVE_OUT_BATCH),
+            )
+            .await?;
+        if codes.is_empty() {
+            return Ok(Some(0));
+        }
+        // Their own promotion's codes never join the shared pool.
+        let to = if inf.own_codes {
+            Lane::Reserve
+        } else {
+            Lane::Open
+        };
+        let mut tx = self.client().transact_write_items();
+        for (code, shard) in &codes {
+            let update = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(key(code_pk(code), CODE_SK)))
+                .update_expression("SET lane = :to, gsi1pk = :g")
+                .condition_expression("code_state = :available AND lane = :from")
+                .expression_attribute_values(":to", s(to.key()))
+                .expression_attribute_values(":from", s(lane.key()))
+                .expression_attribute_values(":available", s(CodeState::Available.as_str()))
+                .expression_attribute_values(":g", s(available_pk(campaign, &to, *shard)))
+                .build()
+                .map_err(StoreError::build)?;
+            tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
+        }
+        let shrink = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(key(campaign_pk(campaign), influencer_sk(id))))
+            .update_expression("SET backed = backed - :k")
+            .condition_expression("backed = :b")
+            .expression_attribute_values(":k", n(codes.len()))
+            .expression_attribute_values(":b", n(inf.backed))
+            .build()
+            .map_err(StoreError::build)?;
+        tx = tx.transact_items(TransactWriteItem::builder().update(shrink).build());
+        self.metrics().write();
+        let moved = match tx.send().await {
+            Ok(_) => Some(codes.len() as u32),
+            // A code was issued meanwhile, or another change raced: read again and redo.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_transaction_canceled_exception()) =>
+            {
+                crate::table::retry::backoff(1).await;
+                None
+            }
+            Err(e) => return Err(StoreError::sdk("TransactWriteItems", e)),
+        };
+        self.invalidate_context(campaign);
+        self.forget_candidates(campaign);
+        Ok(moved)
     }
 
     async fn write_quota(

@@ -83,6 +83,7 @@ impl Store {
         let (lane, attribution, fallback) = match &influencer {
             None => (Lane::Open, InfluencerId::direct(), false),
             Some(id) => match ctx.influencers.get(id) {
+                Some(inf) if inf.removed => return Ok(Err(ClaimRefusal::UnknownInfluencer)),
                 Some(inf) => (
                     inf.lane(),
                     id.clone(),

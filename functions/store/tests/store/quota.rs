@@ -129,3 +129,105 @@ async fn a_quota_changed_under_32_claimers_is_never_exceeded() {
         "{none:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn removing_an_influencer_under_32_claimers_returns_their_unissued_codes() {
+    let store = store().await;
+    let (id, _) = open_campaign(&store, "removal", 600).await;
+    let bob = influencer("bob");
+    store
+        .add_influencer(&id, bob.clone(), "Bob", Some(300))
+        .await
+        .expect("bob");
+    let other = Store::new(store.client().clone(), store.table());
+    let (next, stop) = (
+        Arc::new(AtomicU32::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let claimers: Vec<_> = (0..32)
+        .map(|t| {
+            let (store, id, bob) = (other.clone(), id.clone(), bob.clone());
+            let (next, stop) = (next.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let request = ClaimRequest {
+                        campaign: id.clone(),
+                        follower: follower(next.fetch_add(1, Ordering::Relaxed)),
+                        influencer: (t % 2 == 0).then(|| bob.clone()),
+                    };
+                    let at = Instant::now();
+                    let out = store
+                        .claim(&request, Timestamp::now())
+                        .await
+                        .expect("store");
+                    outcomes.push((request.influencer.is_some(), at, out));
+                    tokio::time::sleep(Duration::from_millis(40)).await;
+                }
+                outcomes
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let (removed, moved) = store
+        .remove_influencer(&id, &bob, false)
+        .await
+        .expect("removed while claims run");
+    let removed_at = Instant::now();
+    assert!(removed.removed && moved > 0, "{removed:?} {moved}");
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut outcomes = Vec::new();
+    for c in claimers {
+        outcomes.extend(c.await.expect("claimer"));
+    }
+    // Past the other instance's 2 s cache, every claim through Bob's link is refused.
+    for (via_bob, at, out) in &outcomes {
+        if *via_bob && *at > removed_at + Duration::from_millis(2_100) {
+            assert_eq!(out.as_ref().err(), Some(&ClaimRefusal::UnknownInfluencer));
+        }
+    }
+    assert_eq!(store.audit().await.expect("audit"), Vec::<String>::new());
+    let stats = store
+        .campaign_stats(&id, Timestamp::now())
+        .await
+        .expect("stats");
+    let row = stats
+        .influencers
+        .iter()
+        .find(|r| r.influencer == bob)
+        .expect("row");
+    let bobs = outcomes.iter().filter(|(b, _, o)| *b && o.is_ok()).count() as u32;
+    // Bob keeps what he handed out, and nothing else is left in his lane.
+    assert_eq!((row.claims, row.remaining), (bobs, 0));
+    let lane_now = store
+        .list_influencers(&id)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|i| i.id == bob)
+        .expect("bob");
+    assert_eq!(
+        lane_now.backed, bobs,
+        "his lane holds only the codes he issued"
+    );
+    // Every code is issued or available to direct followers: none was lost.
+    assert_eq!(
+        stats.claims + stats.available_now + stats.available_later,
+        600
+    );
+    // A removed influencer takes no import of their own.
+    let refused = store
+        .import_own_codes(
+            &id,
+            &bob,
+            "b",
+            &promo_testkit::fixtures::codes("BOB", 2),
+            &|_| {},
+        )
+        .await;
+    assert!(matches!(
+        refused,
+        Err(StoreError::Refused(AdminRefusal::UnknownInfluencer { .. }))
+    ));
+}

@@ -183,6 +183,19 @@ fn each_influencers_own_codes_are_imported_for_them_and_shown_per_influencer() {
         stderr(&two)
     );
     assert_eq!(stats(&data, "launch")["pool_size"], 7);
+
+    // Bob leaves: his own promotion's unissued codes are kept out of the shared pool.
+    let removed = ok(&data, &["influencer", "remove", "launch", "bob"]);
+    assert!(
+        removed.contains("removed bob from launch")
+            && removed.contains("2 unissued codes kept out (reserve)"),
+        "{removed}"
+    );
+    assert_eq!(
+        stats(&data, "launch")["available_now"],
+        5,
+        "alice's 3 and the shared 2"
+    );
 }
 
 /// An All Orders report row as Seller Central writes it (tab-separated, its column names).
