@@ -140,15 +140,9 @@ impl TelegramService {
                 text: claimed.code.expose().to_owned(),
             }),
         )]];
-        let product_url = match ctx.as_ref() {
-            Some(c) => c
-                .influencers
-                .get(&claimed.influencer)
-                .and_then(|i| i.product_url.as_ref())
-                .map(|u| u.as_str().to_owned())
-                .or_else(|| c.campaign.product_url()),
-            None => None,
-        };
+        let product_url = ctx
+            .as_ref()
+            .and_then(|c| c.product_url(&claimed.influencer));
         if let Some(url) = product_url.and_then(|u| reqwest::Url::parse(&u).ok()) {
             rows.push(vec![InlineKeyboardButton::url(texts.button_amazon(), url)]);
         }

@@ -198,14 +198,11 @@ impl Store {
             .read_context(campaign)
             .await?
             .ok_or_else(|| unknown(campaign))?;
-        let mut influencer =
-            ctx.influencers
-                .get(id)
-                .cloned()
-                .ok_or_else(|| AdminRefusal::UnknownInfluencer {
-                    campaign: campaign.clone(),
-                    influencer: id.clone(),
-                })?;
+        let mut influencer = ctx
+            .influencers
+            .get(id)
+            .cloned()
+            .ok_or_else(|| AdminRefusal::unknown_influencer(campaign, id))?;
         if fallback && influencer.quota.is_some() {
             return Err(AdminRefusal::FallbackWithQuota(id.clone()).into());
         }
@@ -255,33 +252,23 @@ impl Store {
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
             {
-                Err(AdminRefusal::UnknownInfluencer {
-                    campaign: campaign.clone(),
-                    influencer: id.clone(),
-                }
-                .into())
+                Err(AdminRefusal::unknown_influencer(campaign, id).into())
             }
             Err(e) => Err(StoreError::sdk("UpdateItem", e)),
         }
     }
 
-    /// Where a follower of `influencer` (or of nobody) uses the code: the influencer's own
-    /// product link, else the campaign's product page on its marketplace. From the per-process
-    /// campaign cache: no read on most calls.
+    /// Where a follower of `influencer` uses the code ([`crate::claims::context::CampaignContext::product_url`]), from
+    /// the per-process campaign cache: no read on most calls.
     pub async fn product_url(
         &self,
         campaign: &CampaignId,
         influencer: &InfluencerId,
     ) -> Result<Option<String>, StoreError> {
-        let Some(ctx) = self.campaign_context(campaign).await? else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .influencers
-            .get(influencer)
-            .and_then(|i| i.product_url.as_ref())
-            .map(|u| u.as_str().to_owned())
-            .or_else(|| ctx.campaign.product_url()))
+        Ok(self
+            .campaign_context(campaign)
+            .await?
+            .and_then(|ctx| ctx.product_url(influencer)))
     }
 
     /// Moves available codes from the open lane into an influencer's lane until it backs the
@@ -298,12 +285,11 @@ impl Store {
                 .read_context(campaign)
                 .await?
                 .ok_or_else(|| unknown(campaign))?;
-            let influencer = ctx.influencers.get(id).cloned().ok_or_else(|| {
-                AdminRefusal::UnknownInfluencer {
-                    campaign: campaign.clone(),
-                    influencer: id.clone(),
-                }
-            })?;
+            let influencer = ctx
+                .influencers
+                .get(id)
+                .cloned()
+                .ok_or_else(|| AdminRefusal::unknown_influencer(campaign, id))?;
             let need = (influencer.unbacked() as usize).min(MOVE_BATCH);
             if need == 0 || !influencer.takes_pool_codes() {
                 return Ok(influencer);
@@ -317,18 +303,13 @@ impl Store {
                 .transact_write_items()
                 .return_consumed_capacity(ReturnConsumedCapacity::Indexes);
             for (code, shard) in &codes {
-                let update = Update::builder()
-                    .table_name(self.table())
-                    .set_key(Some(key(code_pk(code), CODE_SK)))
-                    .update_expression("SET lane = :to, gsi1pk = :g")
-                    .condition_expression("code_state = :available AND lane = :from")
-                    .expression_attribute_values(":to", s(target.key()))
-                    .expression_attribute_values(":from", s(Lane::Open.key()))
-                    .expression_attribute_values(":available", s(CodeState::Available.as_str()))
-                    .expression_attribute_values(":g", s(available_pk(campaign, &target, *shard)))
-                    .build()
-                    .map_err(StoreError::build)?;
-                tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
+                tx = tx.transact_items(self.lane_move(
+                    campaign,
+                    code,
+                    *shard,
+                    &Lane::Open,
+                    &target,
+                )?);
             }
             let bump = Update::builder()
                 .table_name(self.table())
@@ -368,6 +349,30 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<(PromoCode, u16)>, StoreError> {
         self.lane_codes(campaign, &Lane::Open, shards, limit).await
+    }
+
+    /// Moves one available code from lane `from` to lane `to` (its entry in the available index
+    /// follows), as one item of a transaction; cancelled if the code was issued meanwhile.
+    pub(crate) fn lane_move(
+        &self,
+        campaign: &CampaignId,
+        code: &PromoCode,
+        shard: u16,
+        from: &Lane,
+        to: &Lane,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(self.table())
+            .set_key(Some(key(code_pk(code), CODE_SK)))
+            .update_expression("SET lane = :to, gsi1pk = :g")
+            .condition_expression("code_state = :available AND lane = :from")
+            .expression_attribute_values(":to", s(to.key()))
+            .expression_attribute_values(":from", s(from.key()))
+            .expression_attribute_values(":available", s(CodeState::Available.as_str()))
+            .expression_attribute_values(":g", s(available_pk(campaign, to, shard)))
+            .build()
+            .map_err(StoreError::build)?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Up to `limit` available codes of `lane`, with their shards.

@@ -138,11 +138,9 @@ impl Store {
             .iter()
             .any(|i| i.id == owner.influencer);
         if !known {
-            return Err(AdminRefusal::UnknownInfluencer {
-                campaign: owner.campaign.clone(),
-                influencer: owner.influencer.clone(),
-            }
-            .into());
+            return Err(
+                AdminRefusal::unknown_influencer(&owner.campaign, &owner.influencer).into(),
+            );
         }
         if let Some(existing) = self
             .get_setting::<PromotionOwner>(PROMOTIONS_SCOPE, id)

@@ -192,10 +192,7 @@ impl Store {
                     .influencers
                     .get(id)
                     .filter(|i| !i.removed)
-                    .ok_or_else(|| AdminRefusal::UnknownInfluencer {
-                        campaign: campaign_id.clone(),
-                        influencer: id.clone(),
-                    })?;
+                    .ok_or_else(|| AdminRefusal::unknown_influencer(campaign_id, id))?;
                 if inf.backed > 0 && !inf.own_codes {
                     return Err(AdminRefusal::SharedCodesInLane {
                         campaign: campaign_id.clone(),

@@ -8,9 +8,9 @@ use crate::Store;
 use crate::admin::AdminRefusal;
 use crate::admin::campaigns::unknown;
 use crate::table::error::StoreError;
-use crate::table::items::{CODE_SK, available_pk, campaign_pk, code_pk, influencer_sk, key, n, s};
+use crate::table::items::{campaign_pk, influencer_sk, key, n};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
-use promo_core::{CampaignId, CodeState, Influencer, InfluencerId, Lane};
+use promo_core::{CampaignId, Influencer, InfluencerId, Lane};
 
 /// Codes moved out of a lane per transaction (one item is the influencer).
 const MOVE_OUT_BATCH: usize = 99;
@@ -44,12 +44,11 @@ impl Store {
                 .read_context(campaign)
                 .await?
                 .ok_or_else(|| unknown(campaign))?;
-            let inf = ctx.influencers.get(id).cloned().ok_or_else(|| {
-                AdminRefusal::UnknownInfluencer {
-                    campaign: campaign.clone(),
-                    influencer: id.clone(),
-                }
-            })?;
+            let inf = ctx
+                .influencers
+                .get(id)
+                .cloned()
+                .ok_or_else(|| AdminRefusal::unknown_influencer(campaign, id))?;
             let Some(current) = inf.quota else {
                 return Err(AdminRefusal::NoQuota(id.clone()).into());
             };
@@ -103,11 +102,7 @@ impl Store {
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception())
                 {
-                    AdminRefusal::UnknownInfluencer {
-                        campaign: campaign.clone(),
-                        influencer: id.clone(),
-                    }
-                    .into()
+                    AdminRefusal::unknown_influencer(campaign, id).into()
                 } else {
                     StoreError::sdk("UpdateItem", e)
                 }
@@ -119,12 +114,11 @@ impl Store {
                 .read_context(campaign)
                 .await?
                 .ok_or_else(|| unknown(campaign))?;
-            let mut inf = ctx.influencers.get(id).cloned().ok_or_else(|| {
-                AdminRefusal::UnknownInfluencer {
-                    campaign: campaign.clone(),
-                    influencer: id.clone(),
-                }
-            })?;
+            let mut inf = ctx
+                .influencers
+                .get(id)
+                .cloned()
+                .ok_or_else(|| AdminRefusal::unknown_influencer(campaign, id))?;
             if keep_out {
                 inf.own_codes = true;
             }
@@ -173,18 +167,7 @@ impl Store {
         };
         let mut tx = self.client().transact_write_items();
         for (code, shard) in &codes {
-            let update = Update::builder()
-                .table_name(self.table())
-                .set_key(Some(key(code_pk(code), CODE_SK)))
-                .update_expression("SET lane = :to, gsi1pk = :g")
-                .condition_expression("code_state = :available AND lane = :from")
-                .expression_attribute_values(":to", s(to.key()))
-                .expression_attribute_values(":from", s(lane.key()))
-                .expression_attribute_values(":available", s(CodeState::Available.as_str()))
-                .expression_attribute_values(":g", s(available_pk(campaign, &to, *shard)))
-                .build()
-                .map_err(StoreError::build)?;
-            tx = tx.transact_items(TransactWriteItem::builder().update(update).build());
+            tx = tx.transact_items(self.lane_move(campaign, code, *shard, &lane, &to)?);
         }
         let shrink = Update::builder()
             .table_name(self.table())

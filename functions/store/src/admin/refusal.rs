@@ -129,6 +129,14 @@ pub enum AdminRefusal {
 }
 
 impl AdminRefusal {
+    /// [`AdminRefusal::UnknownInfluencer`] for `influencer` in `campaign`.
+    pub fn unknown_influencer(campaign: &CampaignId, influencer: &InfluencerId) -> Self {
+        Self::UnknownInfluencer {
+            campaign: campaign.clone(),
+            influencer: influencer.clone(),
+        }
+    }
+
     /// A stable machine-readable reason, e.g. `unknown_campaign`.
     pub fn reason(&self) -> &'static str {
         match self {

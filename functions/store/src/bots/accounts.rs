@@ -33,11 +33,7 @@ impl Store {
             .iter()
             .any(|i| &i.id == influencer);
         if !known {
-            return Err(AdminRefusal::UnknownInfluencer {
-                campaign: campaign.clone(),
-                influencer: influencer.clone(),
-            }
-            .into());
+            return Err(AdminRefusal::unknown_influencer(campaign, influencer).into());
         }
         let mut item = key(account_pk(account), role_sk(campaign, influencer));
         item.insert("campaign".into(), s(campaign.as_str()));

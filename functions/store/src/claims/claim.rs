@@ -244,9 +244,13 @@ impl Store {
             return Err(StoreError::sdk("TransactWriteItems", err));
         };
         let reasons = cancel.cancellation_reasons();
-        let code_of = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
-        if code_of(0) == "ConditionalCheckFailed" {
-            let old = reasons[0].item().cloned().unwrap_or_default();
+        let failed = |i: usize| {
+            reasons
+                .get(i)
+                .filter(|r| r.code() == Some("ConditionalCheckFailed"))
+        };
+        if let Some(reason) = failed(0) {
+            let old = reason.item().cloned().unwrap_or_default();
             if old.is_empty() {
                 // No ALL_OLD from this engine: read the claim instead.
                 return match self
@@ -260,8 +264,8 @@ impl Store {
             let existing: ClaimItem = from_item(old)?;
             return Ok(Attempt::Repeat(existing.claimed(false)));
         }
-        if code_of(1) == "ConditionalCheckFailed" {
-            if let Some(old) = reasons[1].item().filter(|i| !i.is_empty()) {
+        if let Some(reason) = failed(1) {
+            if let Some(old) = reason.item().filter(|i| !i.is_empty()) {
                 let code: CodeItem = from_item(old.clone())?;
                 if code.code_state == CodeState::Available
                     && code.lane == lane.key()

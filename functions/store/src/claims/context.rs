@@ -25,6 +25,16 @@ pub struct CampaignContext {
 }
 
 impl CampaignContext {
+    /// Where a follower of `influencer` (or of nobody) uses the code: the influencer's own
+    /// product link, else the campaign's product page on its marketplace.
+    pub fn product_url(&self, influencer: &InfluencerId) -> Option<String> {
+        self.influencers
+            .get(influencer)
+            .and_then(|i| i.product_url.as_ref())
+            .map(|u| u.as_str().to_owned())
+            .or_else(|| self.campaign.product_url())
+    }
+
     /// Every lane that can hold a code of the campaign: open, reserve, and each influencer's.
     pub(crate) fn lanes(&self) -> Vec<Lane> {
         let mut lanes = vec![Lane::Open, Lane::Reserve];
