@@ -261,6 +261,7 @@ mod tests {
             claimed_at: Timestamp(0),
             redeem_until: Timestamp(1_000),
             new: true,
+            shared: false,
         };
         let reply = claimed(&c);
         assert!(reply.ephemeral);

@@ -18,6 +18,8 @@ pub struct Claimed {
     pub redeem_until: Timestamp,
     /// False when this follower already held the code (a repeat or a redelivery).
     pub new: bool,
+    /// True for a group code: one code shared by at most N followers, each taking one use of it.
+    pub shared: bool,
 }
 
 /// Why a claim was refused. Each variant has a stable machine-readable `reason()`.
@@ -118,6 +120,12 @@ pub enum RedeemRefusal {
         /// When the window closed.
         expired_at: Timestamp,
     },
+    /// A group code is shared by many followers, so an order cannot say whose use it was:
+    /// its orders are credited from the Amazon order report, by the influencer's promotion.
+    #[error(
+        "a group code is redeemed by many followers; import the order report to credit its orders"
+    )]
+    GroupCode,
 }
 
 impl RedeemRefusal {
@@ -128,6 +136,7 @@ impl RedeemRefusal {
             Self::NotIssued => "not_issued",
             Self::AlreadyRedeemed { .. } => "already_redeemed",
             Self::Expired { .. } => "expired",
+            Self::GroupCode => "group_code",
         }
     }
 }

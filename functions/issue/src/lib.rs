@@ -41,6 +41,8 @@ struct ClaimResponse<'a> {
     claimed_at: i64,
     redeem_until: i64,
     new: bool,
+    /// True for a group code: the same code is shared by its other holders (each took one use).
+    shared: bool,
     /// Where to use it: the influencer's own product link, else the campaign's product page.
     product_url: Option<String>,
 }
@@ -60,7 +62,7 @@ impl IssueService {
 
     /// The function's routes ([`routes::CLAIMS`]). Every failure is a JSON error response (see
     /// [`ApiError`] for the statuses). Success is 201 for a new code and 200 for the code the
-    /// follower already held, with `{"code", "influencer", "claimed_at", "redeem_until", "new", "product_url"}`.
+    /// follower already held, with `{"code", "influencer", "claimed_at", "redeem_until", "new", "shared", "product_url"}`.
     pub fn router(&self) -> Router {
         routes::CLAIMS
             .mount(Router::new(), claim)
@@ -146,6 +148,7 @@ fn success(c: &Claimed, product_url: Option<String>) -> Response {
         claimed_at: c.claimed_at.millis(),
         redeem_until: c.redeem_until.millis(),
         new: c.new,
+        shared: c.shared,
         product_url,
     };
     json_response(status, &body)

@@ -278,6 +278,21 @@ pub enum CodesCommand {
         #[arg(long)]
         influencer: Option<InfluencerId>,
     },
+    /// Make one shared code (a group claim code, or an influencer's social-media promo code)
+    /// that at most N followers can each take once. Run again with more uses to raise them.
+    Group {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The code, as created in Seller Central.
+        code: String,
+        /// How many followers may take it (the promotion's redemption limit).
+        #[arg(long)]
+        uses: u32,
+        /// The code is this influencer's own promotion's: it goes to their followers only.
+        /// Without it the code joins the shared pool.
+        #[arg(long)]
+        influencer: Option<InfluencerId>,
+    },
     /// Generate random codes straight into the pool.
     Generate {
         /// The campaign.

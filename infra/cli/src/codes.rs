@@ -1,4 +1,4 @@
-//! `promo codes ...`: importing code files and generating codes.
+//! `promo codes ...`: importing code files, group codes and generating codes.
 
 use crate::cli::CodesCommand;
 use crate::output::progress;
@@ -61,6 +61,41 @@ pub async fn run(store: &Store, command: CodesCommand) -> anyhow::Result<u8> {
                 Ok(EXIT_BAD_FILE)
             }
         },
+        CodesCommand::Group {
+            campaign,
+            code,
+            uses,
+            influencer,
+        } => {
+            let code = PromoCode::parse(&code)?;
+            let bar = progress(u64::from(uses), "writing uses");
+            let on_progress = |n| bar.set_position(n);
+            let summary = store
+                .create_group_code(
+                    &campaign,
+                    &code,
+                    uses,
+                    influencer.as_ref(),
+                    promo_core::Timestamp::now(),
+                    &on_progress,
+                )
+                .await;
+            bar.finish_and_clear();
+            let summary =
+                summary.context("writing the group code (run the same command again to resume)")?;
+            println!(
+                "group code of {campaign}: {} uses, for {}",
+                summary.uses,
+                influencer
+                    .as_ref()
+                    .map_or("the shared pool".to_owned(), |i| format!("influencer {i}"))
+            );
+            println!("uses written now: {}", summary.written.imported);
+            for (lane, n) in lane_names(summary.written) {
+                println!("  {lane}: {n}");
+            }
+            Ok(0)
+        }
         CodesCommand::Generate {
             campaign,
             count,

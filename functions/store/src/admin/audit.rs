@@ -5,9 +5,10 @@
 use crate::Store;
 use crate::table::error::StoreError;
 use crate::table::items::{
-    CampaignItem, ClaimItem, CodeItem, InfluencerItem, Item, from_item, pk_of, sk_of,
+    CampaignItem, ClaimItem, CodeItem, CodeKey, GroupItem, InfluencerItem, Item, from_item,
+    is_group, pk_of, sk_of,
 };
-use promo_core::{CodeState, InfluencerId, Lane, PromoCode, Timestamp};
+use promo_core::{CodeState, InfluencerId, Lane, Timestamp};
 use std::collections::HashMap;
 
 /// The table's records, typed.
@@ -17,8 +18,10 @@ pub struct Records {
     pub campaigns: Vec<CampaignItem>,
     /// Influencer items.
     pub influencers: Vec<InfluencerItem>,
-    /// Code items.
+    /// Code items (single-use codes and group-code seats).
     pub codes: Vec<CodeItem>,
+    /// Group codes' head items.
+    pub groups: Vec<GroupItem>,
     /// Claim items.
     pub claims: Vec<ClaimItem>,
 }
@@ -59,7 +62,9 @@ impl Store {
 fn classify(records: &mut Records, item: Item) -> Result<(), StoreError> {
     let pk = pk_of(&item).unwrap_or_default().to_owned();
     let sk = sk_of(&item).unwrap_or_default().to_owned();
-    if pk.starts_with("K#") {
+    if pk.starts_with("K#") && is_group(&item) {
+        records.groups.push(from_item(item)?);
+    } else if pk.starts_with("K#") {
         records.codes.push(from_item(item)?);
     } else if pk.starts_with("F#") {
         records.claims.push(from_item(item)?);
@@ -74,19 +79,19 @@ fn classify(records: &mut Records, item: Item) -> Result<(), StoreError> {
 /// Checks the invariants over a set of records.
 pub fn check(r: &Records) -> Vec<String> {
     let mut v = Vec::new();
-    let codes: HashMap<&str, &CodeItem> = r.codes.iter().map(|c| (c.code.expose(), c)).collect();
-    let mut holders: HashMap<&str, usize> = HashMap::new();
+    let codes: HashMap<CodeKey, &CodeItem> = r.codes.iter().map(|c| (c.key(), c)).collect();
+    let mut holders: HashMap<CodeKey, usize> = HashMap::new();
     let mut per_follower: HashMap<(String, String), usize> = HashMap::new();
     for (i, claim) in r.claims.iter().enumerate() {
         *per_follower
             .entry((claim.campaign.to_string(), claim.follower.to_string()))
             .or_default() += 1;
-        if let Some(prev) = holders.insert(claim.code.expose(), i) {
+        if let Some(prev) = holders.insert(claim.code_key(), i) {
             v.push(format!(
                 "a code is held by two followers (claims #{prev} and #{i})"
             ));
         }
-        match codes.get(claim.code.expose()) {
+        match codes.get(&claim.code_key()) {
             None => v.push(format!("claim #{i} holds a code that is in no pool")),
             Some(code) => {
                 if !matches!(code.code_state, CodeState::Issued | CodeState::Redeemed) {
@@ -117,13 +122,13 @@ pub fn check(r: &Records) -> Vec<String> {
     }
     for code in &r.codes {
         let issued = matches!(code.code_state, CodeState::Issued | CodeState::Redeemed);
-        if issued && !holders.contains_key(code.code.expose()) {
+        if issued && !holders.contains_key(&code.key()) {
             v.push(format!(
                 "an issued code of {} has no claim record",
                 code.campaign
             ));
         }
-        if !issued && holders.contains_key(code.code.expose()) {
+        if !issued && holders.contains_key(&code.key()) {
             v.push(format!(
                 "a {} code of {} has a claim record",
                 code.code_state.as_str(),
@@ -145,6 +150,7 @@ pub fn check(r: &Records) -> Vec<String> {
             ));
         }
     }
+    check_groups(r, &mut v);
     for c in &r.campaigns {
         let id = &c.campaign.id;
         let pool = r.codes.iter().filter(|k| &k.campaign == id).count() as u32;
@@ -184,14 +190,14 @@ pub fn check(r: &Records) -> Vec<String> {
         }
         // An influencer's lane holds their codes (their own promotion's, or their quota): none
         // may reach a follower credited to someone else.
-        let lanes: HashMap<&PromoCode, &str> = r
+        let lanes: HashMap<CodeKey, &str> = r
             .codes
             .iter()
             .filter(|k| &k.campaign == id)
-            .map(|k| (&k.code, k.lane.as_str()))
+            .map(|k| (k.key(), k.lane.as_str()))
             .collect();
         for claim in &issued {
-            let Some(lane) = lanes.get(&claim.code) else {
+            let Some(lane) = lanes.get(&claim.code_key()) else {
                 continue;
             };
             if *lane != Lane::Open.key()
@@ -247,6 +253,47 @@ pub fn check(r: &Records) -> Vec<String> {
         }
     }
     v
+}
+
+/// A group code is handed out at most `uses` times, each seat to one follower, and no seat
+/// exists without its head (which keeps the code out of every other pool).
+fn check_groups(r: &Records, v: &mut Vec<String>) {
+    let heads: HashMap<&str, &GroupItem> = r.groups.iter().map(|g| (g.code.expose(), g)).collect();
+    let mut taken: HashMap<&str, u32> = HashMap::new();
+    for code in &r.codes {
+        let Some(seat) = code.seat else {
+            if heads.contains_key(code.code.expose()) {
+                v.push(format!(
+                    "{}: a single-use code is also a group code",
+                    code.campaign
+                ));
+            }
+            continue;
+        };
+        let Some(head) = heads.get(code.code.expose()) else {
+            v.push(format!("{}: a group-code seat has no group", code.campaign));
+            continue;
+        };
+        if seat > head.uses || code.campaign != head.campaign {
+            v.push(format!(
+                "{}: a group-code seat beyond its group's uses or campaign",
+                code.campaign
+            ));
+        }
+        if matches!(code.code_state, CodeState::Issued | CodeState::Redeemed) {
+            *taken.entry(code.code.expose()).or_default() += 1;
+        }
+    }
+    for (code, n) in taken {
+        if let Some(head) = heads.get(code)
+            && n > head.uses
+        {
+            v.push(format!(
+                "{}: a group code was taken {n} times, over its {} uses",
+                head.campaign, head.uses
+            ));
+        }
+    }
 }
 
 /// The latest claim time of a campaign's claims, for checks against its end.

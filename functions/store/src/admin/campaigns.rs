@@ -6,8 +6,8 @@ use crate::bots::settings::{PLATFORMS_SETTING, PlatformList, PlatformPolicy, cam
 use crate::table::error::StoreError;
 use crate::table::index::Released;
 use crate::table::items::{
-    CODE_SK, CampaignItem, InfluencerItem, META, available_pk, campaign_pk, code_pk, influencer_sk,
-    key, n, s, to_item,
+    CampaignItem, CodeKey, InfluencerItem, META, available_pk, campaign_pk, influencer_sk, key, n,
+    s, to_item,
 };
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, TransactWriteItem, Update};
 use promo_core::{
     Campaign, CampaignId, CampaignStatus, CodeState, Influencer, InfluencerId, Lane, NewCampaign,
-    Platform, ProductUrl, PromoCode, Timestamp,
+    Platform, ProductUrl, Timestamp,
 };
 use std::collections::BTreeSet;
 
@@ -347,7 +347,7 @@ impl Store {
         campaign: &CampaignId,
         shards: u16,
         limit: usize,
-    ) -> Result<Vec<(PromoCode, u16)>, StoreError> {
+    ) -> Result<Vec<(CodeKey, u16)>, StoreError> {
         self.lane_codes(campaign, &Lane::Open, shards, limit).await
     }
 
@@ -356,14 +356,14 @@ impl Store {
     pub(crate) fn lane_move(
         &self,
         campaign: &CampaignId,
-        code: &PromoCode,
+        code: &CodeKey,
         shard: u16,
         from: &Lane,
         to: &Lane,
     ) -> Result<TransactWriteItem, StoreError> {
         let update = Update::builder()
             .table_name(self.table())
-            .set_key(Some(key(code_pk(code), CODE_SK)))
+            .set_key(Some(code.item_key()))
             .update_expression("SET lane = :to, gsi1pk = :g")
             .condition_expression("code_state = :available AND lane = :from")
             .expression_attribute_values(":to", s(to.key()))
@@ -382,7 +382,7 @@ impl Store {
         lane: &Lane,
         shards: u16,
         limit: usize,
-    ) -> Result<Vec<(PromoCode, u16)>, StoreError> {
+    ) -> Result<Vec<(CodeKey, u16)>, StoreError> {
         let mut out = Vec::new();
         for shard in 0..shards.max(1) {
             if out.len() >= limit {

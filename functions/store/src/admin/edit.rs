@@ -9,7 +9,7 @@ use crate::admin::AdminRefusal;
 use crate::admin::campaigns::{changed_meanwhile, unknown};
 use crate::table::error::StoreError;
 use crate::table::index::Released;
-use crate::table::items::{CODE_SK, META, campaign_pk, code_pk, key, n, s};
+use crate::table::items::{CodeKey, META, campaign_pk, key, n, s};
 use futures::{StreamExt, TryStreamExt};
 use promo_core::{Campaign, CampaignId, CampaignStatus, CodeState, ParseError, Timestamp};
 
@@ -141,7 +141,7 @@ impl Store {
     async fn redate_code(
         &self,
         id: &CampaignId,
-        code: promo_core::PromoCode,
+        code: CodeKey,
         next: &Campaign,
     ) -> Result<bool, StoreError> {
         self.metrics().write();
@@ -149,7 +149,7 @@ impl Store {
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(key(code_pk(&code), CODE_SK)))
+            .set_key(Some(code.item_key()))
             .update_expression("SET closes_at = :ends, redeem_until = :redeem")
             .condition_expression("code_state = :available AND campaign = :c")
             .expression_attribute_values(":ends", n(next.ends_at.millis()))

@@ -6,8 +6,8 @@ use crate::admin::AdminRefusal;
 use crate::admin::campaigns::unknown;
 use crate::table::error::StoreError;
 use crate::table::items::{
-    CODE_SK, CodeItem, META, available_pk, campaign_pk, code_pk, from_item, influencer_sk, key, n,
-    to_item,
+    CODE_SK, CodeItem, CodeKey, META, available_pk, campaign_pk, code_pk, from_item, influencer_sk,
+    key, n, to_item,
 };
 use aws_sdk_dynamodb::types::{
     AttributeValue, KeysAndAttributes, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
@@ -46,17 +46,25 @@ impl Store {
         import_id: &str,
         codes: &[PromoCode],
     ) -> Result<Vec<Existing>, StoreError> {
-        let index: HashMap<String, usize> = codes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (code_pk(c), i))
-            .collect();
+        let keys: Vec<CodeKey> = codes.iter().cloned().map(CodeKey::single).collect();
+        self.existing_keys(campaign, import_id, &keys).await
+    }
+
+    /// Which of `codes` (codes or group-code seats) have an item, by index.
+    pub(crate) async fn existing_keys(
+        &self,
+        campaign: &CampaignId,
+        import_id: &str,
+        codes: &[CodeKey],
+    ) -> Result<Vec<Existing>, StoreError> {
+        let index: HashMap<String, usize> =
+            codes.iter().enumerate().map(|(i, c)| (c.pk(), i)).collect();
         let mut found = Vec::new();
         for chunk in codes.chunks(100) {
             let mut keys =
                 KeysAndAttributes::builder().projection_expression("pk, campaign, import_id");
             for c in chunk {
-                keys = keys.keys(key(code_pk(c), CODE_SK));
+                keys = keys.keys(c.item_key());
             }
             let mut request = Some(HashMap::from([(
                 self.table().to_owned(),
@@ -111,7 +119,8 @@ impl Store {
         codes: &[PromoCode],
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportSummary, StoreError> {
-        self.import_into(campaign, None, import_id, codes, progress)
+        let keys: Vec<CodeKey> = codes.iter().cloned().map(CodeKey::single).collect();
+        self.import_into(campaign, None, import_id, &keys, progress)
             .await
     }
 
@@ -130,16 +139,19 @@ impl Store {
         codes: &[PromoCode],
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportSummary, StoreError> {
-        self.import_into(campaign, Some(influencer), import_id, codes, progress)
+        let keys: Vec<CodeKey> = codes.iter().cloned().map(CodeKey::single).collect();
+        self.import_into(campaign, Some(influencer), import_id, &keys, progress)
             .await
     }
 
-    async fn import_into(
+    /// Writes code items (codes, or a group code's seats) into the campaign's pool, batch by
+    /// batch, as [`Store::import_codes`] describes; into `owner`'s lane only when given.
+    pub(crate) async fn import_into(
         &self,
         campaign: &CampaignId,
         owner: Option<&InfluencerId>,
         import_id: &str,
-        codes: &[PromoCode],
+        codes: &[CodeKey],
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportSummary, StoreError> {
         let mut summary = ImportSummary::default();
@@ -178,7 +190,7 @@ impl Store {
         campaign_id: &CampaignId,
         owner: Option<&InfluencerId>,
         import_id: &str,
-        chunk: &[PromoCode],
+        chunk: &[CodeKey],
     ) -> Result<Option<HashMap<String, u32>>, StoreError> {
         let ctx = self
             .read_context(campaign_id)
@@ -255,9 +267,10 @@ impl Store {
             let release_at = campaign.release_at(seq);
             *lanes.entry(lane.key().to_owned()).or_default() += 1;
             let item = CodeItem {
-                pk: code_pk(code),
+                pk: code.pk(),
                 sk: CODE_SK.to_owned(),
-                code: code.clone(),
+                code: code.code.clone(),
+                seat: code.seat,
                 campaign: campaign.id.clone(),
                 code_state: CodeState::Available,
                 lane: lane.key().to_owned(),
@@ -336,7 +349,8 @@ impl Store {
         }
     }
 
-    /// A code's item, if the code is in any pool.
+    /// A single-use code's item, if the code is in any pool (`None` for a group code: its uses
+    /// are seat items, see [`Store::get_group`]).
     pub async fn get_code(&self, code: &PromoCode) -> Result<Option<CodeItem>, StoreError> {
         self.metrics().read();
         let out = self
@@ -348,7 +362,31 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::sdk("GetItem", e))?;
-        out.item.map(from_item).transpose()
+        out.item
+            .filter(|item| !crate::table::items::is_group(item))
+            .map(from_item)
+            .transpose()
+    }
+
+    /// A group code's head item, if `code` is a group code.
+    pub async fn get_group(
+        &self,
+        code: &PromoCode,
+    ) -> Result<Option<crate::table::items::GroupItem>, StoreError> {
+        self.metrics().read();
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(key(code_pk(code), CODE_SK)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("GetItem", e))?;
+        out.item
+            .filter(crate::table::items::is_group)
+            .map(from_item)
+            .transpose()
     }
 }
 

@@ -116,6 +116,32 @@ pub enum AdminRefusal {
         /// Who it belongs to.
         owner: PromotionOwner,
     },
+    /// The code is already in the table: a single-use code, or another campaign's group code.
+    /// The code itself is not named, so that the refusal can be logged.
+    #[error(
+        "this code is already in use (imported as a single-use code, or a group code of another \
+         campaign); a group code needs a code of its own"
+    )]
+    CodeTaken,
+    /// A group code's uses out of range.
+    #[error("a group code has 1 to {max} uses")]
+    GroupUses {
+        /// The most uses a group code can have.
+        max: u32,
+    },
+    /// The group code exists with settings that this request would change in a way it cannot.
+    #[error(
+        "this group code already exists in {campaign} with {uses} uses for {}: its uses can only \
+         be raised, and its influencer cannot change", owner.as_ref().map_or("the shared pool", |o| o.as_str())
+    )]
+    GroupExists {
+        /// Its campaign.
+        campaign: CampaignId,
+        /// Its uses.
+        uses: u32,
+        /// Its influencer.
+        owner: Option<InfluencerId>,
+    },
     /// A settings document over the size limit.
     #[error("setting {scope}/{name} is {bytes} bytes; at most {MAX_SETTING_BYTES}")]
     SettingTooLarge {
@@ -160,6 +186,9 @@ impl AdminRefusal {
             Self::PromotionId => "promotion_id",
             Self::PromotionTaken { .. } => "promotion_taken",
             Self::SettingTooLarge { .. } => "setting_too_large",
+            Self::CodeTaken => "code_taken",
+            Self::GroupUses { .. } => "group_uses",
+            Self::GroupExists { .. } => "group_exists",
         }
     }
 
@@ -228,6 +257,13 @@ mod tests {
                 scope: "s".into(),
                 name: "n".into(),
                 bytes: MAX_SETTING_BYTES + 1,
+            },
+            AdminRefusal::CodeTaken,
+            AdminRefusal::GroupUses { max: 9 },
+            AdminRefusal::GroupExists {
+                campaign: c.clone(),
+                uses: 5,
+                owner: None,
             },
         ];
         let reasons: std::collections::BTreeSet<_> = all.iter().map(|r| r.reason()).collect();

@@ -5,7 +5,8 @@
 use crate::Store;
 use crate::table::error::StoreError;
 use crate::table::index::Released;
-use promo_core::{Campaign, CampaignId, ClaimRefusal, Lane, PromoCode, Timestamp};
+use crate::table::items::CodeKey;
+use promo_core::{Campaign, CampaignId, ClaimRefusal, Lane, Timestamp};
 use rand::seq::SliceRandom;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,14 +23,14 @@ type ShardKey = (CampaignId, String, u16);
 
 #[derive(Default)]
 struct ShardStock {
-    codes: Vec<PromoCode>,
+    codes: Vec<CodeKey>,
     // The last query returned a short page: the stock held every code the shard had then.
     complete: bool,
     empty_until: Option<Instant>,
 }
 
 impl ShardStock {
-    fn pop(&mut self) -> Option<PromoCode> {
+    fn pop(&mut self) -> Option<CodeKey> {
         let code = self.codes.pop();
         if self.codes.is_empty() && self.complete {
             // The shard's last known code is gone: it counts as empty for a moment from now,
@@ -87,9 +88,9 @@ impl CandidateCache {
     }
 }
 
-/// A candidate code and the shard it came from.
+/// A candidate code (or group-code seat) and the shard it came from.
 pub(crate) struct Candidate {
-    pub(crate) code: PromoCode,
+    pub(crate) code: CodeKey,
     pub(crate) shard: u16,
 }
 
@@ -146,14 +147,14 @@ impl Store {
         lane: &Lane,
         shard: u16,
         now: Timestamp,
-    ) -> Result<Option<PromoCode>, StoreError> {
+    ) -> Result<Option<CodeKey>, StoreError> {
         if !stock.codes.is_empty() {
             return Ok(stock.pop());
         }
         if stock.empty_until.is_some_and(|t| Instant::now() < t) {
             return Ok(None);
         }
-        let mut codes: Vec<PromoCode> = self
+        let mut codes: Vec<CodeKey> = self
             .available_in(&campaign.id, lane, shard, Released::By(now), Some(PAGE))
             .await?
             .into_iter()

@@ -9,8 +9,8 @@ use crate::Store;
 use crate::claims::context::CampaignContext;
 use crate::table::error::StoreError;
 use crate::table::items::{
-    CLAIM_SHARDS, CODE_SK, ClaimItem, CodeItem, claim_key, claim_pk, claim_shard, claim_sk,
-    code_pk, from_item, key, n, redeemed_pk, s, to_item,
+    CLAIM_SHARDS, ClaimItem, CodeItem, claim_key, claim_pk, claim_shard, claim_sk, from_item, n,
+    redeemed_pk, s, to_item,
 };
 use crate::table::retry::{MAX_ATTEMPTS, backoff};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -150,7 +150,8 @@ impl Store {
                 sk: claim_sk(&request.follower),
                 campaign: campaign.id.clone(),
                 follower: request.follower.clone(),
-                code: candidate.code.clone(),
+                code: candidate.code.code.clone(),
+                seat: candidate.code.seat,
                 influencer: attribution.clone(),
                 claimed_at: now,
                 redeem_until: campaign.redeem_until,
@@ -200,7 +201,7 @@ impl Store {
         let now = claim.claimed_at.millis();
         let update = Update::builder()
             .table_name(self.table())
-            .set_key(Some(key(code_pk(&claim.code), CODE_SK)))
+            .set_key(Some(claim.code_key().item_key()))
             .update_expression(
                 "SET code_state = :issued, follower = :f, influencer = :i, claimed_at = :now, \
                  listing_pk = :listing REMOVE gsi1pk, gsi1sk",

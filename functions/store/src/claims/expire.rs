@@ -6,10 +6,10 @@
 use crate::Store;
 use crate::table::error::StoreError;
 use crate::table::index::Released;
-use crate::table::items::{CODE_SK, META, campaign_pk, key, n, s};
+use crate::table::items::{CodeKey, META, campaign_pk, key, n, s};
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 use futures::{StreamExt, TryStreamExt};
-use promo_core::{CampaignId, CampaignStatus, CodeState, PromoCode, Timestamp};
+use promo_core::{CampaignId, CampaignStatus, CodeState, Timestamp};
 
 /// What one sweep did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -60,8 +60,7 @@ impl Store {
                                 Some(left.min(100) as usize),
                             )
                             .await?;
-                        let codes: Vec<PromoCode> =
-                            page.into_iter().map(|(code, _)| code).collect();
+                        let codes: Vec<CodeKey> = page.into_iter().map(|(code, _)| code).collect();
                         if codes.is_empty() {
                             break;
                         }
@@ -87,7 +86,7 @@ impl Store {
     }
 
     /// Retires each code that is still available; returns how many were.
-    async fn retire(&self, codes: &[PromoCode], now: Timestamp) -> Result<u32, StoreError> {
+    async fn retire(&self, codes: &[CodeKey], now: Timestamp) -> Result<u32, StoreError> {
         let results: Vec<bool> = futures::stream::iter(codes.iter().cloned())
             .map(|code| async move {
                 self.metrics().write();
@@ -95,7 +94,7 @@ impl Store {
                     .client()
                     .update_item()
                     .table_name(self.table())
-                    .set_key(Some(key(crate::table::items::code_pk(&code), CODE_SK)))
+                    .set_key(Some(code.item_key()))
                     .update_expression(
                         "SET code_state = :retired, retired_at = :now REMOVE gsi1pk, gsi1sk",
                     )

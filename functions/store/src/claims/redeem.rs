@@ -73,6 +73,9 @@ fn refusal(old: crate::table::items::Item, order: &OrderRef) -> RedeemOutcome {
     if old.is_empty() {
         return Err(RedeemRefusal::UnknownCode);
     }
+    if crate::table::items::is_group(&old) {
+        return Err(RedeemRefusal::GroupCode);
+    }
     let Ok(code) = from_item::<CodeItem>(old) else {
         return Err(RedeemRefusal::UnknownCode);
     };

@@ -4,10 +4,10 @@
 
 use crate::Store;
 use crate::table::error::StoreError;
-use crate::table::items::{Item, available_pk, n, pk_of, s};
+use crate::table::items::{CodeKey, Item, available_pk, n, pk_of, s};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
-use promo_core::{CampaignId, Lane, PromoCode, Timestamp};
+use promo_core::{CampaignId, Lane, Timestamp};
 
 /// Which codes of a lane shard to read, by release time.
 #[derive(Debug, Clone, Copy)]
@@ -20,8 +20,8 @@ pub(crate) enum Released {
     After(Timestamp),
 }
 
-/// An available code and its release time (ms).
-pub(crate) type AvailableCode = (PromoCode, i64);
+/// An available code (or group-code seat) and its release time (ms).
+pub(crate) type AvailableCode = (CodeKey, i64);
 
 impl Store {
     /// Runs `query`, following `LastEvaluatedKey` through every page unless `single_page`.
@@ -80,9 +80,7 @@ impl Store {
         Ok(items
             .iter()
             .filter_map(|item| {
-                let code = pk_of(item)?
-                    .strip_prefix("K#")
-                    .and_then(|c| PromoCode::parse(c).ok())?;
+                let code = CodeKey::from_pk(pk_of(item)?)?;
                 let at = item.get("gsi1sk")?.as_n().ok()?.parse::<i64>().ok()?;
                 Some((code, at))
             })

@@ -32,6 +32,60 @@ pub fn code_pk(code: &PromoCode) -> String {
 /// Sort key of a code item.
 pub const CODE_SK: &str = "K";
 
+/// Which code item: a single-use code (`K#<CODE>`), or one seat of a group code
+/// (`K#<CODE>#<seat>`, seats 1 to N; a code never contains `#`). A group code's seats are
+/// ordinary code items, so a claim takes a seat exactly as it takes a code, and N seats are at
+/// most N followers without a counter. Its `Debug` form hides the code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CodeKey {
+    /// The code the follower gets.
+    pub code: PromoCode,
+    /// The seat, for a group code.
+    pub seat: Option<u32>,
+}
+
+impl CodeKey {
+    /// A single-use code's key.
+    pub fn single(code: PromoCode) -> Self {
+        Self { code, seat: None }
+    }
+
+    /// The partition key of the item.
+    pub fn pk(&self) -> String {
+        match self.seat {
+            None => code_pk(&self.code),
+            Some(seat) => format!("K#{}#{seat}", self.code.expose()),
+        }
+    }
+
+    /// The item's key.
+    pub fn item_key(&self) -> Item {
+        key(self.pk(), CODE_SK)
+    }
+
+    /// The key a code item's `pk` names, if it names one.
+    pub fn from_pk(pk: &str) -> Option<Self> {
+        let rest = pk.strip_prefix("K#")?;
+        let (code, seat) = match rest.split_once('#') {
+            None => (rest, None),
+            Some((code, seat)) => (code, Some(seat.parse::<u32>().ok().filter(|s| *s > 0)?)),
+        };
+        Some(Self {
+            code: PromoCode::parse(code).ok()?,
+            seat,
+        })
+    }
+
+    /// The pool shard of the item: a code's own hash, or for a seat its number, so that the
+    /// seats of one group code spread over every shard instead of crowding one.
+    pub fn shard(&self, shards: u16) -> u16 {
+        match self.seat {
+            None => self.code.shard(shards),
+            Some(seat) => (seat % u32::from(shards.max(1))) as u16,
+        }
+    }
+}
+
 /// How many partitions hold a campaign's claim items. A follower's partition depends only on
 /// who they are (see [`claim_shard`]), so a repeat claim is one `GetItem`; at 5,000 new claims a
 /// second each partition takes about 78 (~156 write units/s, under the 1,000 per key).
@@ -176,6 +230,9 @@ pub struct CodeItem {
     pub sk: String,
     /// The code.
     pub code: PromoCode,
+    /// The seat, when this item is one use of a group code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat: Option<u32>,
     /// Its campaign.
     pub campaign: CampaignId,
     /// Its state.
@@ -230,6 +287,44 @@ pub struct CodeItem {
     pub retired_at: Option<Timestamp>,
 }
 
+/// The value of a group code's `kind` attribute.
+pub const GROUP_KIND: &str = "group";
+
+/// A group code's head item, at the code's own key (`K#<CODE>` / `K`): it reserves the code in
+/// the table (no single-use import nor other group can take it) and records the group; its
+/// uses are the seat items ([`CodeKey`]). The claim path never reads or writes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupItem {
+    /// `K#<CODE>`.
+    pub pk: String,
+    /// `K`.
+    pub sk: String,
+    /// Always [`GROUP_KIND`].
+    pub kind: String,
+    /// The shared code.
+    pub code: PromoCode,
+    /// Its campaign.
+    pub campaign: CampaignId,
+    /// The influencer whose lane holds the seats (their own promotion's code), or none: the
+    /// open lane.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<InfluencerId>,
+    /// How many followers may take it: seats 1 to `uses`.
+    pub uses: u32,
+    /// The import id its seats carry, so that a re-run resumes.
+    pub import_id: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// True for a group code's head item.
+pub fn is_group(item: &Item) -> bool {
+    item.get("kind")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        == Some(GROUP_KIND)
+}
+
 /// A follower's claim: which code they hold in a campaign.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClaimItem {
@@ -243,6 +338,9 @@ pub struct ClaimItem {
     pub follower: Follower,
     /// The code they hold.
     pub code: PromoCode,
+    /// The seat they took, when the code is a group code (shared with its other holders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat: Option<u32>,
     /// The attribution.
     pub influencer: InfluencerId,
     /// When it was issued.
@@ -251,10 +349,29 @@ pub struct ClaimItem {
     pub redeem_until: Timestamp,
 }
 
+impl CodeItem {
+    /// The item's key.
+    pub fn key(&self) -> CodeKey {
+        CodeKey {
+            code: self.code.clone(),
+            seat: self.seat,
+        }
+    }
+}
+
 impl ClaimItem {
+    /// The key of the code item the follower took.
+    pub fn code_key(&self) -> CodeKey {
+        CodeKey {
+            code: self.code.clone(),
+            seat: self.seat,
+        }
+    }
+
     /// The claim as an outcome for the follower.
     pub fn claimed(self, new: bool) -> promo_core::Claimed {
         promo_core::Claimed {
+            shared: self.seat.is_some(),
             code: self.code,
             influencer: self.influencer,
             claimed_at: self.claimed_at,
@@ -310,6 +427,48 @@ mod tests {
         );
         let discord = Follower::parse("discord", "12345").expect("follower");
         assert_ne!(claim_key(&spring, &f), claim_key(&spring, &discord));
+    }
+
+    #[test]
+    fn a_code_key_names_a_code_or_one_seat_and_reads_back() {
+        let code = PromoCode::parse("SPRING-SOCIAL").expect("code");
+        let single = CodeKey::single(code.clone());
+        assert_eq!(single.pk(), "K#SPRING-SOCIAL");
+        let seat = CodeKey {
+            code,
+            seat: Some(17),
+        };
+        assert_eq!(seat.pk(), "K#SPRING-SOCIAL#17");
+        for k in [&single, &seat] {
+            assert_eq!(CodeKey::from_pk(&k.pk()).as_ref(), Some(k));
+        }
+        for bad in [
+            "K#SPRING-SOCIAL#0",
+            "K#SPRING-SOCIAL#",
+            "K#SPRING-SOCIAL#x",
+            "K#ab#1#2",
+            "F#x",
+        ] {
+            assert_eq!(CodeKey::from_pk(bad), None, "{bad}");
+        }
+        let shards: HashSet<u16> = (1..=8)
+            .map(|n| {
+                CodeKey {
+                    seat: Some(n),
+                    ..seat.clone()
+                }
+                .shard(4)
+            })
+            .collect();
+        assert_eq!(shards.len(), 4, "one code's seats cover every shard");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_key_text_is_read_without_panicking(pk in "\\PC*") {
+            let _ = CodeKey::from_pk(&pk);
+            let _ = CodeKey::from_pk(&format!("K#{pk}"));
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod claim;
 mod deliveries;
 mod edit;
 mod expire;
+mod group;
 mod import;
 mod orders;
 mod quota;
