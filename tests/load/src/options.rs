@@ -38,6 +38,9 @@ pub struct LoadOptions {
     /// Seed of the follower plan.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// The pool is one group code with `--codes` uses instead of single-use codes.
+    #[arg(long)]
+    pub group: bool,
 }
 
 impl LoadOptions {
@@ -87,6 +90,7 @@ impl Default for LoadOptions {
             time_limit_secs: 120,
             contention: false,
             seed: 7,
+            group: false,
         }
     }
 }

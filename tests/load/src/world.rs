@@ -7,7 +7,7 @@ use crate::platforms::FakePlatform;
 use anyhow::{Context, Result};
 use ed25519_dalek::SigningKey;
 use promo_api::ApiKey;
-use promo_core::{CampaignId, InfluencerId, LinkKey, NewCampaign};
+use promo_core::{CampaignId, InfluencerId, LinkKey, NewCampaign, PromoCode};
 use promo_discord::{DiscordConfig, DiscordService};
 use promo_issue::IssueService;
 use promo_store::Store;
@@ -22,6 +22,8 @@ use std::time::Duration;
 pub const TABLE: &str = "promo";
 /// The campaign every follower claims from.
 pub const CAMPAIGN: &str = "load";
+/// The group code of a `--group` run.
+pub const GROUP_CODE: &str = "LOAD-GROUP-CODE";
 /// The API key the harness sends.
 pub const API_KEY: &str = "load-api-key-0123456789";
 /// The Discord application id.
@@ -96,7 +98,23 @@ impl World {
             shards: 16,
             ..fixtures::campaign(CAMPAIGN, fixtures::HOUR_MS)
         };
-        let campaign = fixtures::campaign_with_codes(&direct, new, pool).await;
+        let campaign = if options.group {
+            let campaign = fixtures::campaign_with_codes(&direct, new, 0).await;
+            direct
+                .create_group_code(
+                    &campaign,
+                    &PromoCode::parse(GROUP_CODE)?,
+                    pool as u32,
+                    None,
+                    promo_core::Timestamp::now(),
+                    &|_| {},
+                )
+                .await
+                .context("creating the group code")?;
+            campaign
+        } else {
+            fixtures::campaign_with_codes(&direct, new, pool).await
+        };
         for (name, share) in INFLUENCERS {
             let quota = share.map(|s| ((pool as f64 * s) as u32).max(1));
             direct

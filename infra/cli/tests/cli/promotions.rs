@@ -352,3 +352,128 @@ fn orders_credit_revenue_per_influencer_and_the_payouts_export_pays_from_it() {
             .success()
     );
 }
+
+#[test]
+fn a_group_code_is_written_once_raised_and_refused_where_it_is_not_its_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("promo.db");
+    ok(
+        &data,
+        &[
+            "campaign",
+            "create",
+            "social",
+            "--name",
+            "Social",
+            "--product",
+            "B0001",
+            "--discount",
+            "15% off",
+            "--days",
+            "7",
+        ],
+    );
+    ok(
+        &data,
+        &["influencer", "add", "social", "carol", "--name", "Carol"],
+    );
+    let made = ok(
+        &data,
+        &[
+            "codes",
+            "group",
+            "social",
+            "carol15",
+            "--uses",
+            "3",
+            "--influencer",
+            "carol",
+        ],
+    );
+    assert!(made.contains("3 uses, for influencer carol"), "{made}");
+    assert!(made.contains("uses written now: 3"), "{made}");
+    assert!(made.contains("influencer carol: 3"), "{made}");
+    assert!(!made.contains("CAROL15"), "the code is not echoed: {made}");
+    let again = ok(
+        &data,
+        &[
+            "codes",
+            "group",
+            "social",
+            "CAROL15",
+            "--uses",
+            "3",
+            "--influencer",
+            "carol",
+        ],
+    );
+    assert!(again.contains("uses written now: 0"), "{again}");
+    let raised = ok(
+        &data,
+        &[
+            "codes",
+            "group",
+            "social",
+            "CAROL15",
+            "--uses",
+            "5",
+            "--influencer",
+            "carol",
+        ],
+    );
+    assert!(raised.contains("uses written now: 2"), "{raised}");
+
+    let lowered = promo(
+        &data,
+        &[
+            "codes",
+            "group",
+            "social",
+            "CAROL15",
+            "--uses",
+            "2",
+            "--influencer",
+            "carol",
+        ],
+    );
+    assert!(!lowered.status.success());
+    assert!(
+        stderr(&lowered).contains("can only be raised"),
+        "{}",
+        stderr(&lowered)
+    );
+    let none = promo(
+        &data,
+        &["codes", "group", "social", "CAROL15", "--uses", "0"],
+    );
+    assert!(!none.status.success());
+    assert!(
+        stderr(&none).contains("1 to 1000000 uses"),
+        "{}",
+        stderr(&none)
+    );
+    let bad = promo(&data, &["codes", "group", "social", "NO#PE", "--uses", "3"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("'#'"), "{}", stderr(&bad));
+
+    // The group code cannot come in again as a single-use code.
+    let file = dir.path().join("codes.txt");
+    std::fs::write(&file, "CAROL15\nSH4R-AAAAA1-BBBBB1\n").expect("write");
+    let import = promo(
+        &data,
+        &["codes", "import", "social", file.to_str().expect("path")],
+    );
+    assert!(!import.status.success());
+    assert!(stderr(&import).contains("line 1"), "{}", stderr(&import));
+
+    let numbers = stats(&data, "social");
+    let carol = numbers["influencers"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["influencer"] == "carol")
+        .cloned()
+        .expect("carol");
+    assert_eq!(carol["remaining"], 5, "{carol}");
+    assert_eq!(carol["own_codes"], true, "{carol}");
+}

@@ -35,16 +35,46 @@ async fn rig(operation: &str, fault: Fault, times: u64) -> Rig {
     }
 }
 
+/// What the campaign hands out.
+#[derive(Debug, Clone, Copy)]
+enum Pool {
+    /// Five single-use codes.
+    Single,
+    /// One group code with five uses.
+    Group,
+}
+
 /// Claims one code through a store whose `TransactWriteItems` meets `fault` `times` times, and
 /// checks the table afterwards.
 async fn claim_through(fault: Fault, times: u64) -> Claimed {
+    claim_from(Pool::Single, fault, times).await
+}
+
+async fn claim_from(pool: Pool, fault: Fault, times: u64) -> Claimed {
     let rig = rig("TransactWriteItems", fault, times).await;
+    let codes = match pool {
+        Pool::Single => 5,
+        Pool::Group => 0,
+    };
     let campaign = fixtures::campaign_with_codes(
         &rig.direct,
         fixtures::campaign("faulty", fixtures::HOUR_MS),
-        5,
+        codes,
     )
     .await;
+    if let Pool::Group = pool {
+        rig.direct
+            .create_group_code(
+                &campaign,
+                &promo_core::PromoCode::parse("FAULTY-GROUP").expect("code"),
+                5,
+                None,
+                Timestamp::now(),
+                &|_| {},
+            )
+            .await
+            .expect("group code");
+    }
     let store = rig.proxy.store(TABLE);
     let request = ClaimRequest {
         campaign: campaign.clone(),
@@ -113,6 +143,21 @@ async fn a_lost_reply_after_commit_returns_the_committed_code() {
 #[tokio::test]
 async fn a_reply_held_past_the_time_out_still_ends_with_one_code() {
     claim_through(Fault::Timeout, 2).await;
+}
+
+#[tokio::test]
+async fn every_fault_on_a_group_code_ends_with_one_use_taken_once() {
+    for (fault, times) in [
+        (Fault::Conflict, 3),
+        (Fault::Throttle, 4),
+        (Fault::ServerError, 2),
+        (Fault::LostReply, 1),
+        (Fault::Timeout, 2),
+    ] {
+        let claimed = claim_from(Pool::Group, fault, times).await;
+        assert!(claimed.shared, "{fault:?}: a use of the group code");
+        assert_eq!(claimed.code.expose(), "FAULTY-GROUP");
+    }
 }
 
 #[tokio::test]

@@ -42,6 +42,35 @@ async fn ten_percent_faults_break_no_invariant_through_every_handler() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_group_code_under_faults_and_redeliveries_goes_to_exactly_its_uses() {
+    let options = LoadOptions {
+        followers: 120,
+        concurrency: 32,
+        codes: Some(60),
+        fault_rate: 0.1,
+        time_limit_secs: 90,
+        group: true,
+        ..LoadOptions::default()
+    };
+    let report = promo_load::run(&options).await.expect("the run completes");
+    println!("{}", report.table());
+    assert!(
+        report.verdict.clean(),
+        "violations: {:#?}",
+        report.verdict.violations
+    );
+    assert_eq!(report.verdict.pool, 60, "one seat per use");
+    // 120 followers ask for 60 uses, some through quota lanes that run out first.
+    assert!(report.verdict.issued > 30, "{}", report.verdict.issued);
+    assert!(report.verdict.issued <= 60, "never more than its uses");
+    for o in &report.driven.observations {
+        if let Outcome::Code(code) = &o.outcome {
+            assert_eq!(code, promo_load::world::GROUP_CODE);
+        }
+    }
+}
+
 #[tokio::test]
 async fn out_of_range_options_are_refused() {
     let options = LoadOptions {
