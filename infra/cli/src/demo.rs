@@ -68,6 +68,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
 
     // Alice and Bob each have an Amazon promotion of their own: their codes are imported for
     // them alone, so their followers get those codes and Amazon's order report credits them.
+    // Dana posts one shared code, a social-media promo code with as many uses as her quota.
     // Carol's quota is reserved from the shared pool.
     let mut own_total = 0;
     for (inf, name, percent) in sample::INFLUENCERS {
@@ -85,22 +86,48 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
             ImportOutcome::Refused(bad) => bail!("{inf}'s sample file had {bad} bad lines"),
         }
     }
-    let shared = args.codes.saturating_sub(own_total).max(1);
+    let mut group_uses = 0;
+    for (inf, code) in sample::GROUP_CODES {
+        let (_, name, percent) = sample::INFLUENCERS
+            .into_iter()
+            .find(|(i, _, _)| *i == inf)
+            .context("a group code's influencer")?;
+        let uses = sample::quota(args.codes, percent);
+        let inf: promo_core::InfluencerId = inf.parse()?;
+        store
+            .add_influencer(&id, inf.clone(), name, Some(uses))
+            .await?;
+        store
+            .create_group_code(
+                &id,
+                &promo_core::PromoCode::parse(code)?,
+                uses,
+                Some(&inf),
+                now,
+                &|_| {},
+            )
+            .await?;
+        group_uses += uses;
+    }
+    let shared = args.codes.saturating_sub(own_total + group_uses).max(1);
     let file = sample::claim_code_file(&mut rng, shared)?;
     let report = match import_file(&store, &id, None, file.path(), false).await? {
         ImportOutcome::Done(r) => r,
         ImportOutcome::Refused(bad) => bail!("the sample file had {bad} bad lines"),
     };
     println!(
-        "imported {} codes of their own promotions for {} and {} shared codes from sample Amazon claim-code files ({} header line, {} skipped)",
+        "imported {} codes of their own promotions for {} and {} shared codes from sample Amazon claim-code files ({} header line, {} skipped); a group code with {group_uses} uses for {}",
         own_total,
         sample::OWN_PROMOTIONS.join(" and "),
         report.imported,
         report.headers,
-        report.skipped
+        report.skipped,
+        sample::GROUP_CODES.map(|(i, _)| i).join(" and "),
     );
     for (inf, name, percent) in sample::INFLUENCERS {
-        if sample::OWN_PROMOTIONS.contains(&inf) {
+        if sample::OWN_PROMOTIONS.contains(&inf)
+            || sample::GROUP_CODES.iter().any(|(i, _)| *i == inf)
+        {
             continue;
         }
         let quota = sample::quota(args.codes, percent);
@@ -142,7 +169,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
         refused("sold_out"),
         refused("quota_reached")
     );
-    let mut issued: Vec<(usize, String)> = holders.iter().map(|(f, c)| (*f, c.clone())).collect();
+    // A group code's orders are credited from the order report, not redeemed one by one.
+    let mut issued: Vec<(usize, String)> = holders
+        .iter()
+        .filter(|(_, c)| !sample::is_group_code(c))
+        .map(|(f, c)| (*f, c.clone()))
+        .collect();
     issued.sort();
     issued.shuffle(&mut rng);
     let to_redeem = issued.len() * 2 / 5;
@@ -301,7 +333,7 @@ fn check_asks(asks: &[Ask]) -> (HashMap<usize, String>, Vec<String>) {
         ));
     }
     let mut holder_codes = HashSet::new();
-    for code in holders.values() {
+    for code in holders.values().filter(|c| !sample::is_group_code(c)) {
         if !holder_codes.insert(code) {
             violations.push("two followers were handed the same code".to_owned());
             break;

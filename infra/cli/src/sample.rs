@@ -47,15 +47,25 @@ pub fn claim_code_file(rng: &mut StdRng, count: u32) -> anyhow::Result<tempfile:
 }
 
 /// The demo's influencers: id and share of the codes reserved as their quota, in percent.
-pub const INFLUENCERS: [(&str, &str, u32); 3] = [
+pub const INFLUENCERS: [(&str, &str, u32); 4] = [
     ("alice", "Alice", 30),
     ("bob", "Bob", 20),
     ("carol", "Carol", 15),
+    ("dana", "Dana", 10),
 ];
 
 /// The influencers with an Amazon promotion of their own in the demo: their codes are imported
 /// for them alone (`codes import --influencer`).
 pub const OWN_PROMOTIONS: [&str; 2] = ["alice", "bob"];
+
+/// The influencers who post one shared code (an Amazon social-media promo code) in the demo,
+/// with that code: `codes group --influencer`, as many uses as their quota.
+pub const GROUP_CODES: [(&str, &str); 1] = [("dana", "DANA-SOCIAL-15")];
+
+/// True when `code` is one of the demo's group codes.
+pub fn is_group_code(code: &str) -> bool {
+    GROUP_CODES.iter().any(|(_, c)| *c == code)
+}
 
 /// Alice's quota for `codes` codes: 300 of 1000, and so on.
 pub fn quota(codes: u32, percent: u32) -> u32 {

@@ -6,6 +6,8 @@
 //! | campaign | `C#<campaign>` | `META` | gsi2: `CAMPAIGNS` / id |
 //! | influencer | `C#<campaign>` | `I#<influencer>` | |
 //! | code | `K#<CODE>` | `K` | gsi1 while available: `A#<campaign>#<lane>#<shard>` / release time; gsi2 once redeemed: `S#<campaign>#<influencer>#<shard>` / redemption time |
+//! | group code | `K#<CODE>` | `K` | (`kind = group`: reserves the code; the claim path never reads it) |
+//! | group-code seat | `K#<CODE>#<seat>` | `K` | as a code: one use of a group code, seats 1 to N spread over the shards |
 //! | claim | `F#<campaign>#<claim shard>` (64 per campaign, by follower) | `<platform>#<user>` | (the listing of issued codes) |
 //! | webhook delivery | `D#<source>#<id>` | `D` | (TTL 48 h) |
 //! | settings document | `SET#<scope>` | `<name>` | |
