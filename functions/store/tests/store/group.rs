@@ -18,8 +18,8 @@ fn code(text: &str) -> PromoCode {
     PromoCode::parse(text).expect("code")
 }
 
-fn refusal(e: StoreError) -> AdminRefusal {
-    match e {
+fn refusal<T: std::fmt::Debug>(result: Result<T, StoreError>) -> AdminRefusal {
+    match result.expect_err("refused") {
         StoreError::Refused(r) => r,
         other => panic!("not a refusal: {other}"),
     }
@@ -183,26 +183,14 @@ async fn a_group_code_resumes_raises_and_refuses_what_is_not_its_own() {
         .expect("alice");
 
     assert_eq!(
-        refusal(
-            group(&store, &id, "FALL-SOCIAL", 0, None)
-                .await
-                .unwrap_err()
-        )
-        .reason(),
+        refusal(group(&store, &id, "FALL-SOCIAL", 0, None).await).reason(),
         "group_uses"
     );
     assert_eq!(
-        refusal(
-            group(&store, &id, "FALL-SOCIAL", 1_000_001, None)
-                .await
-                .unwrap_err()
-        )
-        .reason(),
+        refusal(group(&store, &id, "FALL-SOCIAL", 1_000_001, None).await).reason(),
         "group_uses"
     );
-    let unknown = group(&store, &id, "FALL-SOCIAL", 5, Some("nobody"))
-        .await
-        .unwrap_err();
+    let unknown = group(&store, &id, "FALL-SOCIAL", 5, Some("nobody")).await;
     assert_eq!(refusal(unknown).reason(), "unknown_influencer");
 
     let first = group(&store, &id, "FALL-SOCIAL", 5, None)
@@ -220,33 +208,17 @@ async fn a_group_code_resumes_raises_and_refuses_what_is_not_its_own() {
         .expect("raised");
     assert_eq!((raised.uses, raised.written.imported), (8, 3));
 
-    let lowered = refusal(
-        group(&store, &id, "FALL-SOCIAL", 4, None)
-            .await
-            .unwrap_err(),
-    );
+    let lowered = refusal(group(&store, &id, "FALL-SOCIAL", 4, None).await);
     assert_eq!(lowered.reason(), "group_exists");
-    let moved = refusal(
-        group(&store, &id, "FALL-SOCIAL", 8, Some("alice"))
-            .await
-            .unwrap_err(),
-    );
+    let moved = refusal(group(&store, &id, "FALL-SOCIAL", 8, Some("alice")).await);
     assert_eq!(moved.reason(), "group_exists");
-    let elsewhere = refusal(
-        group(&store, &other, "FALL-SOCIAL", 8, None)
-            .await
-            .unwrap_err(),
-    );
+    let elsewhere = refusal(group(&store, &other, "FALL-SOCIAL", 8, None).await);
     assert_eq!(elsewhere.reason(), "code_taken");
     assert!(
         !elsewhere.to_string().contains("FALL-SOCIAL"),
         "a refusal never names the code"
     );
-    let single = refusal(
-        group(&store, &id, singles[0].expose(), 5, None)
-            .await
-            .unwrap_err(),
-    );
+    let single = refusal(group(&store, &id, singles[0].expose(), 5, None).await);
     assert_eq!(single.reason(), "code_taken");
     // The other way round: an import of the group code as a single-use code finds it taken.
     let taken = store
