@@ -348,3 +348,42 @@ async fn a_group_code_raised_under_32_claimers_hands_out_exactly_its_new_uses() 
     assert_eq!(crate::common::holders(&store, &id).await, 100);
     audit_clean(&store).await;
 }
+
+#[tokio::test]
+async fn removing_an_influencer_keeps_their_group_codes_uses_out_of_the_shared_pool() {
+    let store = store().await;
+    let (id, _) = open_campaign(&store, "group-remove", 4).await;
+    store
+        .add_influencer(&id, influencer("dana"), "Dana", None)
+        .await
+        .expect("dana");
+    group(&store, &id, "DANA-SOCIAL", 6, Some("dana"))
+        .await
+        .expect("group");
+    let held = store
+        .claim(&request(&id, follower(1), Some("dana")), Timestamp::now())
+        .await
+        .expect("store")
+        .expect("a use");
+    let (_, moved) = store
+        .remove_influencer(&id, &influencer("dana"), false)
+        .await
+        .expect("removed");
+    assert_eq!(moved, 5, "her unused uses leave her lane");
+    // Her promotion's code never reaches the shared pool: direct followers get single codes.
+    let requests: Vec<_> = (10..30).map(|i| request(&id, follower(i), None)).collect();
+    for outcome in claim_at_once(&store, requests).await {
+        match outcome {
+            Ok(c) => assert!(!c.shared, "no use of her code went to the pool"),
+            Err(ClaimRefusal::SoldOut) => {}
+            Err(r) => panic!("{r:?}"),
+        }
+    }
+    let again = store
+        .claim(&request(&id, follower(1), Some("dana")), Timestamp::now())
+        .await
+        .expect("store")
+        .expect("what she handed out stays");
+    assert_eq!(again.code, held.code);
+    audit_clean(&store).await;
+}
