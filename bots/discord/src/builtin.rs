@@ -71,7 +71,10 @@ mod tests {
                 }
                 assert!(text.chars().count() <= 1500, "{lang}: {name} is long");
                 // A code or a mention set by the reply, never by the text: no markdown of its own.
-                assert!(!text.contains('`') && !text.contains("<@"), "{lang}: {name}");
+                assert!(
+                    !text.contains('`') && !text.contains("<@"),
+                    "{lang}: {name}"
+                );
             }
         }
         assert_eq!(catalogues().len(), FILES.len());

@@ -201,7 +201,12 @@ async fn resolve(store: &Store, input: &ClaimInput) -> Result<Resolved, StoreErr
     let campaign = match campaign {
         Some(raw) => match CampaignId::parse(raw) {
             Ok(c) => c,
-            Err(_) => return Ok(Err(replies::refused(&texts, &ClaimRefusal::UnknownCampaign))),
+            Err(_) => {
+                return Ok(Err(replies::refused(
+                    &texts,
+                    &ClaimRefusal::UnknownCampaign,
+                )));
+            }
         },
         None => match options::bot_settings(store).await?.default_campaign {
             Some(c) => c,

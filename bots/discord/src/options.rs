@@ -13,9 +13,9 @@
 
 pub mod creator_codes;
 
+use crate::texts::Messages;
 use promo_core::{CampaignId, InfluencerId};
 use promo_store::{Store, StoreError};
-use crate::texts::Messages;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -147,9 +147,10 @@ pub fn refused(t: &Texts<'_>, r: &ClaimRefusal) -> Reply {
         ClaimRefusal::Ended => t.ended().to_owned(),
         ClaimRefusal::SoldOut => t.sold_out().to_owned(),
         ClaimRefusal::QuotaReached => t.quota_reached().to_owned(),
-        ClaimRefusal::DripExhausted { next_release } => {
-            fill(t.drip_exhausted(), &[("next_release", &when(*next_release))])
-        }
+        ClaimRefusal::DripExhausted { next_release } => fill(
+            t.drip_exhausted(),
+            &[("next_release", &when(*next_release))],
+        ),
         ClaimRefusal::Busy => t.busy().to_owned(),
     })
 }

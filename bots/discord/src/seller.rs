@@ -114,7 +114,12 @@ async fn post(store: &Store, key: &LinkKey, ask: PostButton) -> Result<Reply, St
         .transpose()
     {
         Ok(i) => i.filter(|i| !i.is_direct()),
-        Err(_) => return Ok(replies::refused(&Texts::english(), &ClaimRefusal::UnknownInfluencer)),
+        Err(_) => {
+            return Ok(replies::refused(
+                &Texts::english(),
+                &ClaimRefusal::UnknownInfluencer,
+            ));
+        }
     };
     // The grant first: a server that may not post learns nothing about the campaign.
     let influencer = match grant(store, guild, &campaign).await? {
@@ -136,13 +141,19 @@ async fn post(store: &Store, key: &LinkKey, ask: PostButton) -> Result<Reply, St
         },
     };
     let Some(ctx) = store.campaign_context(&campaign).await? else {
-        return Ok(replies::refused(&Texts::english(), &ClaimRefusal::UnknownCampaign));
+        return Ok(replies::refused(
+            &Texts::english(),
+            &ClaimRefusal::UnknownCampaign,
+        ));
     };
     if influencer
         .as_ref()
         .is_some_and(|i| !ctx.influencers.contains_key(i))
     {
-        return Ok(replies::refused(&Texts::english(), &ClaimRefusal::UnknownInfluencer));
+        return Ok(replies::refused(
+            &Texts::english(),
+            &ClaimRefusal::UnknownInfluencer,
+        ));
     }
     let c = &ctx.campaign;
     let text = ask.message.unwrap_or_else(|| {

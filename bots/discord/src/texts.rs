@@ -191,11 +191,13 @@ pub fn parse_translations(json: &str) -> Result<BTreeMap<String, Messages>, Stri
         .map_err(|e| format!("translations must be {{locale: {{name: text}}}}: {e}"))?;
     let mut out = BTreeMap::new();
     for (lang, texts) in raw {
-        let lang = language::normalise(&lang)
-            .ok_or_else(|| format!("{lang:?} is not a language code"))?;
+        let lang =
+            language::normalise(&lang).ok_or_else(|| format!("{lang:?} is not a language code"))?;
         let mut messages = Messages::default();
         for (name, text) in texts {
-            messages.set(&name, text).map_err(|e| format!("{lang}: {e}"))?;
+            messages
+                .set(&name, text)
+                .map_err(|e| format!("{lang}: {e}"))?;
         }
         out.insert(lang, messages);
     }
@@ -208,19 +210,25 @@ mod tests {
 
     #[test]
     fn values_are_filled_once() {
-        assert_eq!(fill("{a} {b} {c}", &[("a", "{b}"), ("b", "x")]), "{b} x {c}");
+        assert_eq!(
+            fill("{a} {b} {c}", &[("a", "{b}"), ("b", "x")]),
+            "{b} x {c}"
+        );
     }
 
     #[test]
     fn seller_translations_override_the_built_in_message_by_message() {
-        let map = parse_translations(r#"{"de-AT": {"ended": "Aus."}, "de": {"paused": "P."}}"#)
-            .unwrap();
+        let map =
+            parse_translations(r#"{"de-AT": {"ended": "Aus."}, "de": {"paused": "P."}}"#).unwrap();
         let t = Texts::for_locale(&map, Some("de-AT"));
         assert_eq!(t.ended(), "Aus.");
         assert_eq!(t.paused(), "P.");
         assert_eq!(t.sold_out(), Texts::built_in(Some("de")).sold_out());
         assert_ne!(t.sold_out(), Texts::english().sold_out());
-        assert_eq!(Texts::for_locale(&map, Some("en-GB")).ended(), Texts::english().ended());
+        assert_eq!(
+            Texts::for_locale(&map, Some("en-GB")).ended(),
+            Texts::english().ended()
+        );
         assert!(parse_translations(r#"{"de": {"code": "{cod}"}}"#).is_err());
         assert!(parse_translations(r#"{"de": {"nope": "x"}}"#).is_err());
         assert!(parse_translations(r#"{"d e": {}}"#).is_err());

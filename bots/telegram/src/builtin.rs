@@ -83,11 +83,23 @@ mod tests {
                 let template = catalogues()[*lang].get(name).unwrap();
                 let values: Vec<(&str, Value<'_>)> = placeholders(template)
                     .into_iter()
-                    .map(|p| (p, if p == "code" { Value::Code("AB<C>") } else { hostile }))
+                    .map(|p| {
+                        (
+                            p,
+                            if p == "code" {
+                                Value::Code("AB<C>")
+                            } else {
+                                hostile
+                            },
+                        )
+                    })
                     .collect();
                 let out = render(template, &values);
                 let bare = out.replace("<code>AB&lt;C&gt;</code>", "");
-                assert!(!bare.contains('<') && !bare.contains('>'), "{lang}: {name}: {out}");
+                assert!(
+                    !bare.contains('<') && !bare.contains('>'),
+                    "{lang}: {name}: {out}"
+                );
                 assert!(!out.contains("<b>"), "{lang}: {name}");
                 if template.contains("{code}") {
                     assert!(out.contains("<code>AB&lt;C&gt;</code>"), "{lang}: {name}");

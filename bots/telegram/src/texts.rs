@@ -5,8 +5,8 @@
 
 use chrono::DateTime;
 use promo_core::Timestamp;
-use serde::{Deserialize, Serialize};
 use promo_core::language::{self, check_placeholders};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 macro_rules! messages {
@@ -277,7 +277,10 @@ mod tests {
             Texts::for_language(&map, Some("de")).paused(),
             Texts::built_in(Some("de")).paused()
         );
-        assert_ne!(Texts::built_in(Some("de")).paused(), Texts::english().paused());
+        assert_ne!(
+            Texts::built_in(Some("de")).paused(),
+            Texts::english().paused()
+        );
         assert_eq!(
             Texts::for_language(&map, Some("en-GB")).ended(),
             Texts::english().ended()

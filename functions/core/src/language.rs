@@ -61,7 +61,10 @@ pub fn placeholders(text: &str) -> Vec<&str> {
 
 /// Checks a text for message `name`: not blank, and only the `allowed` placeholders.
 pub fn check_placeholders(name: &str, text: &str, allowed: &[&str]) -> Result<(), String> {
-    if let Some(ph) = placeholders(text).into_iter().find(|p| !allowed.contains(p)) {
+    if let Some(ph) = placeholders(text)
+        .into_iter()
+        .find(|p| !allowed.contains(p))
+    {
         let may = if allowed.is_empty() {
             "no placeholders".to_owned()
         } else {
@@ -85,18 +88,22 @@ mod tests {
     use proptest::prelude::*;
 
     fn map(langs: &[&str]) -> BTreeMap<String, String> {
-        langs.iter().map(|l| ((*l).to_owned(), format!("{l}!"))).collect()
+        langs
+            .iter()
+            .map(|l| ((*l).to_owned(), format!("{l}!")))
+            .collect()
     }
 
     #[test]
     fn the_seller_comes_first_then_the_built_in_exact_before_base() {
         let seller = map(&["de-at", "pt"]);
         let builtin = map(&["de", "pt", "pt-br"]);
-        let got = |l: &str| {
-            layers(&seller, &builtin, Some(l)).map(|m| m.map(String::as_str))
-        };
+        let got = |l: &str| layers(&seller, &builtin, Some(l)).map(|m| m.map(String::as_str));
         assert_eq!(got("de-AT"), [Some("de-at!"), None, None, Some("de!")]);
-        assert_eq!(got("pt_BR"), [None, Some("pt!"), Some("pt-br!"), Some("pt!")]);
+        assert_eq!(
+            got("pt_BR"),
+            [None, Some("pt!"), Some("pt-br!"), Some("pt!")]
+        );
         assert_eq!(got("pt"), [Some("pt!"), None, Some("pt!"), None]);
         assert_eq!(got("en-US"), [None; 4]);
         assert_eq!(layers(&seller, &builtin, None), [None; 4]);
