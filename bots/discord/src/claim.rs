@@ -11,6 +11,7 @@ use crate::eligibility::{self, Claimer};
 use crate::options;
 use crate::replies::{self, Reply};
 use crate::seller;
+use crate::texts::Texts;
 use promo_core::{
     CampaignId, ClaimRefusal, Claimed, Follower, InfluencerId, LinkKey, LinkTarget, Surface,
     Timestamp,
@@ -49,19 +50,22 @@ pub struct ClaimInput {
     pub claimer: Claimer,
     /// What they claim.
     pub target: Target,
+    /// The interaction's `locale` (`de`, `pt-BR`, ...): the replies' language.
+    pub locale: Option<String>,
 }
 
 /// Handles a claim to its reply. Never fails: a store failure is an "try again" reply.
 pub async fn handle(store: &Store, input: ClaimInput) -> Reply {
     let id = input.interaction.to_string();
+    let texts = Texts::built_in(input.locale.as_deref());
     match store
         .begin_delivery(DELIVERY_SOURCE, &id, Timestamp::now(), DELIVERY_LEASE_MS)
         .await
     {
         Ok(Delivery::New) => {}
-        Ok(Delivery::Done) => return replies::already_handled(),
-        Ok(Delivery::InFlight) => return replies::in_progress(),
-        Err(e) => return failed(&e),
+        Ok(Delivery::Done) => return replies::already_handled(&texts),
+        Ok(Delivery::InFlight) => return replies::in_progress(&texts),
+        Err(e) => return failed(&texts, &e),
     }
     match claim(store, &input).await {
         Ok(reply) => {
@@ -72,13 +76,13 @@ pub async fn handle(store: &Store, input: ClaimInput) -> Reply {
             reply
         }
         // Left unfinished: a redelivery after the lease may try again.
-        Err(e) => failed(&e),
+        Err(e) => failed(&texts, &e),
     }
 }
 
-fn failed(e: &StoreError) -> Reply {
+fn failed(texts: &Texts<'_>, e: &StoreError) -> Reply {
     tracing::error!(error = %e, "discord claim failed");
-    replies::internal_error()
+    replies::internal_error(texts)
 }
 
 /// Who a claim credits, and on whose word.
@@ -105,13 +109,14 @@ impl Credit {
 /// campaign's product page).
 async fn claimed_reply(
     store: &Store,
+    texts: &Texts<'_>,
     campaign: &CampaignId,
     claimed: &Claimed,
 ) -> Result<Reply, StoreError> {
-    let reply = replies::claimed(claimed);
+    let reply = replies::claimed(texts, claimed);
     Ok(
         match store.product_url(campaign, &claimed.influencer).await? {
-            Some(url) => reply.with_link("Open on Amazon", url),
+            Some(url) => reply.with_link(texts.button_amazon(), url),
             None => reply,
         },
     )
@@ -124,26 +129,27 @@ async fn claim(store: &Store, input: &ClaimInput) -> Result<Reply, StoreError> {
     };
     let now = Timestamp::now();
     let rules = options::campaign_options(store, &campaign).await?;
+    let texts = Texts::for_locale(&rules.translations, input.locale.as_deref());
     // From serenity's parsed u64: always the canonical decimal, one follower per account.
     let follower =
         Follower::parse("discord", &input.claimer.user.to_string()).map_err(StoreError::build)?;
     if let Credit::Typed(_) = &credit {
         // A code already handed out is shown as it is: typing a name changes nobody's credit.
         if let Some(c) = store.follower_claim(&campaign, &follower).await? {
-            return claimed_reply(store, &campaign, &c.claimed(false)).await;
+            return claimed_reply(store, &texts, &campaign, &c.claimed(false)).await;
         }
         if !rules.creator_codes {
             tracing::info!(campaign = %campaign, "discord claim with a typed influencer refused");
-            return Ok(replies::typed_influencer_refused());
+            return Ok(replies::typed_influencer_refused(&texts));
         }
     }
     if let Err(why) = eligibility::check(&rules, &input.claimer, now) {
         // A code already handed out stays its holder's, eligible now or not.
         if let Some(c) = store.follower_claim(&campaign, &follower).await? {
-            return claimed_reply(store, &campaign, &c.claimed(false)).await;
+            return claimed_reply(store, &texts, &campaign, &c.claimed(false)).await;
         }
         tracing::info!(campaign = %campaign, reason = %why, "discord claim ineligible");
-        return Ok(replies::ineligible(&why));
+        return Ok(replies::ineligible(&texts, &why));
     }
     if let Credit::Typed(influencer) = &credit {
         // Before the claim: a typed credit is never reported as a signed one.
@@ -159,11 +165,11 @@ async fn claim(store: &Store, input: &ClaimInput) -> Result<Reply, StoreError> {
         Ok(c) => {
             let typed = matches!(credit, Credit::Typed(_));
             tracing::info!(campaign = %request.campaign, influencer = %c.influencer, new = c.new, typed, "discord claim");
-            return claimed_reply(store, &request.campaign, &c).await;
+            return claimed_reply(store, &texts, &request.campaign, &c).await;
         }
         Err(r) => {
             tracing::info!(campaign = %request.campaign, reason = r.reason(), "discord claim refused");
-            replies::refused(&r)
+            replies::refused(&texts, &r)
         }
     })
 }
@@ -176,8 +182,9 @@ type Resolved = Result<(CampaignId, Credit), Reply>;
 /// elsewhere the options name the campaign (or the bot's default campaign does) and a typed
 /// influencer is only the follower's word ([`Credit::Typed`]).
 async fn resolve(store: &Store, input: &ClaimInput) -> Result<Resolved, StoreError> {
+    let texts = Texts::built_in(input.locale.as_deref());
     let (influencer, campaign) = match &input.target {
-        Target::Button(t) => return button(store, input.claimer.guild, t).await,
+        Target::Button(t) => return button(store, &texts, input.claimer.guild, t).await,
         Target::Command {
             influencer,
             campaign,
@@ -194,14 +201,17 @@ async fn resolve(store: &Store, input: &ClaimInput) -> Result<Resolved, StoreErr
     let campaign = match campaign {
         Some(raw) => match CampaignId::parse(raw) {
             Ok(c) => c,
-            Err(_) => return Ok(Err(replies::refused(&ClaimRefusal::UnknownCampaign))),
+            Err(_) => {
+                return Ok(Err(replies::refused(
+                    &texts,
+                    &ClaimRefusal::UnknownCampaign,
+                )));
+            }
         },
         None => match options::bot_settings(store).await?.default_campaign {
             Some(c) => c,
             None => {
-                return Ok(Err(Reply::private(
-                    "There is no campaign to claim from here yet.",
-                )));
+                return Ok(Err(Reply::private(texts.no_campaign())));
             }
         },
     };
@@ -209,7 +219,12 @@ async fn resolve(store: &Store, input: &ClaimInput) -> Result<Resolved, StoreErr
         Some(raw) => match InfluencerId::parse(raw) {
             Ok(i) if i.is_direct() => Credit::Direct,
             Ok(i) => Credit::Typed(i),
-            Err(_) => return Ok(Err(replies::refused(&ClaimRefusal::UnknownInfluencer))),
+            Err(_) => {
+                return Ok(Err(replies::refused(
+                    &texts,
+                    &ClaimRefusal::UnknownInfluencer,
+                )));
+            }
         },
         None => Credit::Direct,
     };
@@ -243,12 +258,17 @@ pub fn pressed(key: &LinkKey, custom_id: &str) -> Pressed {
 }
 
 /// The reply to a claim button whose payload does not verify. Nothing is read or written for it.
-pub fn invalid_button() -> Reply {
-    Reply::private("This button is not valid.")
+pub fn invalid_button(texts: &Texts<'_>) -> Reply {
+    Reply::private(texts.invalid_button())
 }
 
 /// A button's campaign and influencer, if the server it is pressed in may still carry it.
-async fn button(store: &Store, guild: Option<u64>, t: &LinkTarget) -> Result<Resolved, StoreError> {
+async fn button(
+    store: &Store,
+    texts: &Texts<'_>,
+    guild: Option<u64>,
+    t: &LinkTarget,
+) -> Result<Resolved, StoreError> {
     let allowed = match guild {
         Some(g) => seller::grant(store, g, &t.campaign)
             .await?
@@ -257,9 +277,7 @@ async fn button(store: &Store, guild: Option<u64>, t: &LinkTarget) -> Result<Res
     };
     if !allowed {
         tracing::info!("a claim button pressed where it may not be used");
-        return Ok(Err(Reply::private(
-            "This button can't be used here any more. Ask the seller for a new one.",
-        )));
+        return Ok(Err(Reply::private(texts.stale_button())));
     }
     let credit = t.influencer.clone().map_or(Credit::Direct, Credit::Seller);
     Ok(Ok((t.campaign.clone(), credit)))

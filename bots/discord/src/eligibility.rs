@@ -110,6 +110,10 @@ mod tests {
                         require_role: role,
                         require_guild: guild,
                         creator_codes,
+                        translations: crate::texts::parse_translations(
+                            r#"{"de": {"ended": "Vorbei."}}"#,
+                        )
+                        .unwrap(),
                     };
                     let doc = serde_json::to_value(&o).unwrap();
                     assert_eq!(has_rules(&o), holds_rule(Platform::Discord, &doc), "{o:?}");

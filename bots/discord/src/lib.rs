@@ -5,11 +5,13 @@
 //! Layout: [`service`] verifies ([`signature`]), parses and answers under a time budget;
 //! [`claim`], [`stats`] and [`seller`] are the commands; [`eligibility`] and [`options`] are the
 //! per-campaign rules and the settings documents the CLI writes; [`replies`] is every text the
-//! bot says; [`commands`] defines and registers the commands; [`discord_api`] calls Discord
-//! (follow-up edits, registration) through serenity's client.
+//! bot says, in the follower's language ([`texts`], [`builtin`]); [`commands`] defines and
+//! registers the commands; [`discord_api`] calls Discord (follow-up edits, registration)
+//! through serenity's client.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod builtin;
 pub mod claim;
 pub mod commands;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod seller;
 pub mod service;
 pub mod signature;
 pub mod stats;
+pub mod texts;
 
 pub use commands::register_commands;
 pub use config::DiscordConfig;

@@ -13,9 +13,11 @@
 
 pub mod creator_codes;
 
+use crate::texts::Messages;
 use promo_core::{CampaignId, InfluencerId};
 use promo_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The scope of a campaign's bot options.
 pub fn campaign_scope(campaign: &CampaignId) -> String {
@@ -53,6 +55,10 @@ pub struct CampaignOptions {
     /// way are recorded as such ([`creator_codes`](crate::options::creator_codes)).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub creator_codes: bool,
+    /// The seller's replies by language (`de`, `pt-br`, ...): each replaces the built-in and
+    /// English texts it sets ([`crate::texts`]). Presentation, not a rule.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, Messages>,
 }
 
 /// A server (guild) that belongs to an influencer: `/claim` there claims from `campaign`,

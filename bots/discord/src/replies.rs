@@ -1,7 +1,8 @@
-//! What the bot says: one [`Reply`] per outcome, and how it is sent (an interaction response,
-//! or the edit of a deferred one).
+//! What the bot says: one [`Reply`] per outcome, from the texts of the follower's language
+//! ([`Texts`]), and how it is sent (an interaction response, or the edit of a deferred one).
 
 use crate::eligibility::Ineligible;
+use crate::texts::{Texts, fill};
 use promo_core::{ClaimRefusal, Claimed, Timestamp};
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateButton, CreateInteractionResponse,
@@ -122,79 +123,55 @@ fn when(t: Timestamp) -> String {
     format!("<t:{}:f>", t.millis().div_euclid(1000))
 }
 
-/// The follower's code.
-pub fn claimed(c: &Claimed) -> Reply {
-    let head = if c.new {
-        "Here is your code"
-    } else {
-        "You already claimed a code; here it is again"
-    };
-    Reply::private(format!(
-        "{head}: `{}`\nRedeem it before {}. Only you can see this message.",
-        c.code.expose(),
-        when(c.redeem_until)
+/// The follower's code, in backticks.
+pub fn claimed(t: &Texts<'_>, c: &Claimed) -> Reply {
+    let template = if c.new { t.code() } else { t.code_again() };
+    let code = format!("`{}`", c.code.expose());
+    Reply::private(fill(
+        template,
+        &[("code", &code), ("expires", &when(c.redeem_until))],
     ))
 }
 
 /// Why there is no code.
-pub fn refused(r: &ClaimRefusal) -> Reply {
-    let text = match r {
-        ClaimRefusal::UnknownCampaign => "This campaign does not exist.".to_owned(),
-        ClaimRefusal::UnknownInfluencer => {
-            "That influencer is not part of this campaign.".to_owned()
-        }
-        ClaimRefusal::PlatformClosed { .. } => {
-            "This campaign's codes are not handed out on Discord.".to_owned()
-        }
+pub fn refused(t: &Texts<'_>, r: &ClaimRefusal) -> Reply {
+    Reply::private(match r {
+        ClaimRefusal::UnknownCampaign => t.unknown_campaign().to_owned(),
+        ClaimRefusal::UnknownInfluencer => t.unknown_influencer().to_owned(),
+        ClaimRefusal::PlatformClosed { .. } => t.platform_closed().to_owned(),
         ClaimRefusal::NotStarted {
-            starts_at: Some(t),
-        } => format!("This campaign has not started yet. It opens {}.", when(*t)),
-        ClaimRefusal::NotStarted { starts_at: None } => {
-            "This campaign has not started yet.".to_owned()
-        }
-        ClaimRefusal::Paused => {
-            "This campaign is paused right now. Please try again later.".to_owned()
-        }
-        ClaimRefusal::Ended => "This campaign has ended.".to_owned(),
-        ClaimRefusal::SoldOut => "Sorry, all codes have been claimed.".to_owned(),
-        ClaimRefusal::QuotaReached => {
-            "Sorry, all codes reserved for this influencer have been claimed.".to_owned()
-        }
-        ClaimRefusal::DripExhausted { next_release } => format!(
-            "Today's codes are gone. More codes are released {}.",
-            when(*next_release)
+            starts_at: Some(at),
+        } => fill(t.not_started_at(), &[("starts_at", &when(*at))]),
+        ClaimRefusal::NotStarted { starts_at: None } => t.not_started().to_owned(),
+        ClaimRefusal::Paused => t.paused().to_owned(),
+        ClaimRefusal::Ended => t.ended().to_owned(),
+        ClaimRefusal::SoldOut => t.sold_out().to_owned(),
+        ClaimRefusal::QuotaReached => t.quota_reached().to_owned(),
+        ClaimRefusal::DripExhausted { next_release } => fill(
+            t.drip_exhausted(),
+            &[("next_release", &when(*next_release))],
         ),
-        ClaimRefusal::Busy => {
-            "We are very busy right now and could not hand out a code. Nothing was claimed; please try again in a moment."
-                .to_owned()
-        }
-    };
-    Reply::private(text)
+        ClaimRefusal::Busy => t.busy().to_owned(),
+    })
 }
 
 /// Why this claimer may not claim.
-pub fn ineligible(i: &Ineligible) -> Reply {
+pub fn ineligible(t: &Texts<'_>, i: &Ineligible) -> Reply {
     Reply::private(match i {
-        Ineligible::AccountTooNew { min_days } => format!(
-            "You can't claim this code: your Discord account must be at least {min_days} days old."
-        ),
+        Ineligible::AccountTooNew { min_days } => {
+            fill(t.account_too_new(), &[("min_days", &min_days.to_string())])
+        }
         Ineligible::MissingRole { role } => {
-            format!("You can't claim this code: you need the <@&{role}> role in this server.")
+            fill(t.missing_role(), &[("role", &format!("<@&{role}>"))])
         }
-        Ineligible::WrongGuild => {
-            "You can't claim this code here: claim it in the campaign's Discord server.".to_owned()
-        }
+        Ineligible::WrongGuild => t.wrong_guild().to_owned(),
     })
 }
 
 /// `/claim influencer:<name>` where the campaign does not take typed names ("creator codes"
 /// off): nothing was claimed, and the follower learns both ways to get a code.
-pub fn typed_influencer_refused() -> Reply {
-    Reply::private(
-        "Influencer names can't be typed for this campaign. Use the claim button or link your \
-         influencer shared, or run /claim without an influencer for a code that credits nobody. \
-         Nothing was claimed.",
-    )
+pub fn typed_influencer_refused(t: &Texts<'_>) -> Reply {
+    Reply::private(t.typed_influencer_refused())
 }
 
 /// A seller's command that could not finish within Discord's deadline: nothing was posted,
@@ -204,18 +181,18 @@ pub fn seller_busy() -> Reply {
 }
 
 /// Something failed on our side; nothing the user did.
-pub fn internal_error() -> Reply {
-    Reply::private("Something went wrong on our side. Please try again in a moment.")
+pub fn internal_error(t: &Texts<'_>) -> Reply {
+    Reply::private(t.internal_error())
 }
 
 /// The same interaction was delivered again after it took effect.
-pub fn already_handled() -> Reply {
-    Reply::private("This request was already handled. Use /claim again to see your code.")
+pub fn already_handled(t: &Texts<'_>) -> Reply {
+    Reply::private(t.already_handled())
 }
 
 /// The same interaction is being handled by another delivery right now.
-pub fn in_progress() -> Reply {
-    Reply::private("Your request is already being handled. Please wait a moment.")
+pub fn in_progress(t: &Texts<'_>) -> Reply {
+    Reply::private(t.in_progress())
 }
 
 #[cfg(test)]
@@ -240,14 +217,14 @@ mod tests {
         let texts: std::collections::HashSet<String> = all
             .iter()
             .map(|r| {
-                let reply = refused(r);
+                let reply = refused(&Texts::english(), r);
                 assert!(reply.ephemeral);
                 reply.content
             })
             .collect();
         assert_eq!(texts.len(), all.len());
         assert!(
-            refused(&ClaimRefusal::Busy)
+            refused(&Texts::english(), &ClaimRefusal::Busy)
                 .content
                 .contains("Nothing was claimed")
         );
@@ -263,7 +240,7 @@ mod tests {
             new: true,
             shared: false,
         };
-        let reply = claimed(&c);
+        let reply = claimed(&Texts::built_in(Some("ja")), &c);
         assert!(reply.ephemeral);
         let json = serde_json::to_value(reply.response()).unwrap();
         assert_eq!(json["data"]["flags"], 64);

@@ -14,6 +14,7 @@ use crate::claim::BUTTON_PREFIX;
 use crate::commands::SELLER_PERMISSION;
 use crate::options;
 use crate::replies::{self, Reply};
+use crate::texts::Texts;
 use promo_core::{CampaignId, ClaimRefusal, InfluencerId, LinkKey, Surface};
 use promo_store::{Store, StoreError};
 use serenity::model::permissions::Permissions;
@@ -92,7 +93,7 @@ pub async fn handle(store: &Store, key: &LinkKey, ask: PostButton) -> Reply {
         Ok(reply) => reply,
         Err(e) => {
             tracing::error!(error = %e, "discord claim-button failed");
-            replies::internal_error()
+            replies::internal_error(&Texts::english())
         }
     }
 }
@@ -113,7 +114,12 @@ async fn post(store: &Store, key: &LinkKey, ask: PostButton) -> Result<Reply, St
         .transpose()
     {
         Ok(i) => i.filter(|i| !i.is_direct()),
-        Err(_) => return Ok(replies::refused(&ClaimRefusal::UnknownInfluencer)),
+        Err(_) => {
+            return Ok(replies::refused(
+                &Texts::english(),
+                &ClaimRefusal::UnknownInfluencer,
+            ));
+        }
     };
     // The grant first: a server that may not post learns nothing about the campaign.
     let influencer = match grant(store, guild, &campaign).await? {
@@ -135,13 +141,19 @@ async fn post(store: &Store, key: &LinkKey, ask: PostButton) -> Result<Reply, St
         },
     };
     let Some(ctx) = store.campaign_context(&campaign).await? else {
-        return Ok(replies::refused(&ClaimRefusal::UnknownCampaign));
+        return Ok(replies::refused(
+            &Texts::english(),
+            &ClaimRefusal::UnknownCampaign,
+        ));
     };
     if influencer
         .as_ref()
         .is_some_and(|i| !ctx.influencers.contains_key(i))
     {
-        return Ok(replies::refused(&ClaimRefusal::UnknownInfluencer));
+        return Ok(replies::refused(
+            &Texts::english(),
+            &ClaimRefusal::UnknownInfluencer,
+        ));
     }
     let c = &ctx.campaign;
     let text = ask.message.unwrap_or_else(|| {

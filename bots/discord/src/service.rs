@@ -16,6 +16,7 @@ use crate::replies::{self, Reply};
 use crate::seller::{self, PostButton};
 use crate::signature;
 use crate::stats;
+use crate::texts::Texts;
 use axum::Router;
 use axum::extract::State;
 use lambda_http::http::{HeaderMap, StatusCode};
@@ -170,12 +171,14 @@ impl DiscordService {
                         influencer: option(commands::OPT_INFLUENCER),
                         campaign: option(commands::OPT_CAMPAIGN),
                     },
+                    locale: Some(cmd.locale.clone()),
                 };
                 Box::pin(async move { claim::handle(&store, input).await })
             }
             commands::STATS => {
                 let user = claimer.user;
-                Box::pin(async move { stats::handle(&store, user).await })
+                let locale = cmd.locale.clone();
+                Box::pin(async move { stats::handle(&store, user, Some(&locale)).await })
             }
             commands::CLAIM_BUTTON => {
                 // The member's own permissions in this interaction, not only the command's
@@ -217,7 +220,10 @@ impl DiscordService {
                     &Reply::private("This button is not supported.").response(),
                 ));
             }
-            Pressed::Invalid => return now(respond(&claim::invalid_button().response())),
+            Pressed::Invalid => {
+                let texts = Texts::built_in(Some(&c.locale));
+                return now(respond(&claim::invalid_button(&texts).response()));
+            }
             Pressed::Claim(t) => t,
         };
         let input = ClaimInput {
@@ -228,6 +234,7 @@ impl DiscordService {
                 c.member.as_ref(),
             ),
             target: Target::Button(target),
+            locale: Some(c.locale.clone()),
         };
         let store = self.inner.store.clone();
         let work: Work = Box::pin(async move { claim::handle(&store, input).await });

@@ -2,29 +2,30 @@
 //! Nobody else's rows, and no follower data, ever leave here.
 
 use crate::replies::{self, Reply};
+use crate::texts::Texts;
 use promo_core::{Follower, Timestamp};
 use promo_store::admin::sales_text;
 use promo_store::{Store, StoreError};
 use std::fmt::Write;
 
-/// The caller's numbers. Never fails: a store failure is an "try again" reply.
-pub async fn handle(store: &Store, user: u64) -> Reply {
-    match stats(store, user).await {
+/// The caller's numbers (the refusal and failures in the `locale`'s language; the numbers
+/// themselves in English). Never fails: a store failure is an "try again" reply.
+pub async fn handle(store: &Store, user: u64, locale: Option<&str>) -> Reply {
+    let texts = Texts::built_in(locale);
+    match stats(store, &texts, user).await {
         Ok(reply) => reply,
         Err(e) => {
             tracing::error!(error = %e, "discord stats failed");
-            replies::internal_error()
+            replies::internal_error(&texts)
         }
     }
 }
 
-async fn stats(store: &Store, user: u64) -> Result<Reply, StoreError> {
+async fn stats(store: &Store, texts: &Texts<'_>, user: u64) -> Result<Reply, StoreError> {
     let account = Follower::parse("discord", &user.to_string()).map_err(StoreError::build)?;
     let roles = store.account_roles(&account).await?;
     if roles.is_empty() {
-        return Ok(Reply::private(
-            "You are not registered as an influencer. Ask the seller to link your Discord account.",
-        ));
+        return Ok(Reply::private(texts.stats_refused()));
     }
     let now = Timestamp::now();
     let mut text = String::from("Your numbers:");

@@ -42,7 +42,7 @@ impl TelegramService {
                     influencer: None,
                 },
                 None => {
-                    let texts = Texts::english();
+                    let texts = Texts::built_in(asker.language());
                     self.reply(asker, render(texts.no_default(), &[]), None)
                         .await?;
                     return Ok(());

@@ -15,6 +15,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod action;
+pub mod builtin;
 mod chat;
 mod claiming;
 pub mod config;

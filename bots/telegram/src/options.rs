@@ -97,11 +97,7 @@ pub fn parse_translations(json: &str) -> Result<BTreeMap<String, Messages>, Opti
 
 /// A language code in lower case (`pt-BR` → `pt-br`), or `None` if it is not one.
 pub fn normalise_language(raw: &str) -> Option<String> {
-    let s = raw.trim().to_ascii_lowercase().replace('_', "-");
-    let ok = (2..=16).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
-        && !s.starts_with('-');
-    ok.then_some(s)
+    promo_core::language::normalise(raw)
 }
 
 /// The bot's settings (defaults when none were stored).

@@ -1,9 +1,11 @@
-//! The bot's replies: English by default, replaced message by message by the seller's
-//! translations for the user's language. Replies are sent as Telegram HTML: every text and
+//! The bot's replies: English by default, replaced message by message by the built-in
+//! catalogue for the user's language ([`crate::builtin`]) and, over that, the seller's
+//! translations (see [`promo_core::language::layers`]). Replies are sent as Telegram HTML: every text and
 //! value is escaped, and the code alone is set in `<code>` so a tap copies it.
 
 use chrono::DateTime;
 use promo_core::Timestamp;
+use promo_core::language::{self, check_placeholders};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -35,14 +37,31 @@ macro_rules! messages {
                     _ => Err(format!("unknown message {name:?}; known: {}", Self::NAMES.join(", "))),
                 }
             }
+
+            /// Message `name` as set here, if it is.
+            pub fn get(&self, name: &str) -> Option<&str> {
+                match name {
+                    $(stringify!($name) => self.$name.as_deref(),)*
+                    _ => None,
+                }
+            }
+
+            /// The English default of message `name`.
+            pub fn english(name: &str) -> Option<&'static str> {
+                match name {
+                    $(stringify!($name) => Some($en),)*
+                    _ => None,
+                }
+            }
         }
 
         impl Texts<'_> {
             $(
                 $(#[$doc])*
                 pub fn $name(&self) -> &str {
-                    self.translation
-                        .and_then(|m| m.$name.as_deref())
+                    self.layers
+                        .iter()
+                        .find_map(|m| m.and_then(|m| m.$name.as_deref()))
                         .unwrap_or($en)
                 }
             )*
@@ -125,36 +144,38 @@ messages! {
     button_join [] = "Join the channel";
 }
 
-/// The texts for one reply: a translation (if the seller configured one for the user's
-/// language) over English.
+/// The texts for one reply: message by message, the seller's translation for the user's
+/// language, then the built-in one, then English.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Texts<'a> {
-    translation: Option<&'a Messages>,
+    layers: [Option<&'a Messages>; 4],
 }
 
 impl<'a> Texts<'a> {
     /// English texts.
     pub fn english() -> Self {
-        Self { translation: None }
+        Self::default()
     }
 
-    /// The translation for `language` (`pt-BR` tries `pt-br`, then `pt`), else English.
+    /// The built-in texts for `language`, without seller translations (where no campaign,
+    /// so no seller translation, is known).
+    pub fn built_in(language: Option<&str>) -> Texts<'static> {
+        Texts::for_language(&EMPTY, language)
+    }
+
+    /// The texts for `language` (`pt-BR`: the seller's `pt-br`, the seller's `pt`, the
+    /// built-in `pt-br`, the built-in `pt`), message by message, else English.
     pub fn for_language(
         translations: &'a BTreeMap<String, Messages>,
         language: Option<&str>,
     ) -> Self {
-        let translation = language
-            .and_then(crate::options::normalise_language)
-            .and_then(|lang| {
-                translations.get(&lang).or_else(|| {
-                    lang.split('-')
-                        .next()
-                        .and_then(|primary| translations.get(primary))
-                })
-            });
-        Self { translation }
+        Self {
+            layers: language::layers(translations, crate::builtin::catalogues(), language),
+        }
     }
 }
+
+static EMPTY: BTreeMap<String, Messages> = BTreeMap::new();
 
 /// A value put into a template.
 #[derive(Debug, Clone, Copy)]
@@ -213,34 +234,6 @@ pub fn format_time(at: Timestamp) -> String {
         .unwrap_or_else(|| "-".to_owned())
 }
 
-fn check_placeholders(name: &str, text: &str, allowed: &[&str]) -> Result<(), String> {
-    let mut rest = text;
-    while let Some((_, after)) = rest.split_once('{') {
-        let Some((ph, tail)) = after.split_once('}') else {
-            break;
-        };
-        if !allowed.contains(&ph) {
-            return Err(format!(
-                "message {name:?} uses {{{ph}}}; it may use {}",
-                if allowed.is_empty() {
-                    "no placeholders".to_owned()
-                } else {
-                    allowed
-                        .iter()
-                        .map(|a| format!("{{{a}}}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            ));
-        }
-        rest = tail;
-    }
-    if text.trim().is_empty() {
-        return Err(format!("message {name:?} is empty"));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,10 +275,14 @@ mod tests {
         assert_eq!(Texts::for_language(&map, Some("DE")).ended(), "Vorbei.");
         assert_eq!(
             Texts::for_language(&map, Some("de")).paused(),
+            Texts::built_in(Some("de")).paused()
+        );
+        assert_ne!(
+            Texts::built_in(Some("de")).paused(),
             Texts::english().paused()
         );
         assert_eq!(
-            Texts::for_language(&map, Some("fr")).ended(),
+            Texts::for_language(&map, Some("en-GB")).ended(),
             Texts::english().ended()
         );
         assert_eq!(

@@ -44,7 +44,8 @@ impl TelegramService {
         payload: &str,
     ) -> Result<(), ProcessError> {
         let Ok(link) = self.verify_payload(payload) else {
-            self.answer(query, Some(Texts::english().bad_link())).await;
+            self.answer(query, Some(Texts::built_in(asker.language()).bad_link()))
+                .await;
             return Ok(());
         };
         let opts = options::campaign_options(self.store(), &link.campaign).await?;

@@ -14,6 +14,7 @@ pub mod generate;
 pub mod ids;
 pub mod import;
 pub mod influencer;
+pub mod language;
 pub mod link;
 pub mod marketplace;
 pub mod orders;

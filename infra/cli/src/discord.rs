@@ -1,6 +1,6 @@
 //! `promo discord ...`: register the bot's commands, map a server to an influencer, allow a
-//! server to post claim buttons, set a campaign's eligibility rules and creator codes, the
-//! bot's default campaign, and list the claims credited through typed creator codes.
+//! server to post claim buttons, set a campaign's eligibility rules, creator codes and reply
+//! translations, the bot's default campaign, and list the claims credited through typed creator codes.
 
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
@@ -9,10 +9,12 @@ use promo_discord::config::{API_URL_ENV, APP_ID_ENV, TOKEN_ENV};
 use promo_discord::options::{
     self, AllowedGuild, BotSettings, CampaignOptions, GuildMapping, creator_codes,
 };
+use promo_discord::texts::parse_translations;
 use promo_discord::{DiscordApi, register_commands};
 use promo_store::Store;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// A Discord id (snowflake) as Discord writes it: a decimal without leading zeros, not 0.
 /// Anything else is refused, so one server or role has exactly one spelling in the settings.
@@ -114,9 +116,13 @@ pub enum DiscordCommand {
         /// a signed button or a mapped server credits an influencer.
         #[arg(long, value_enum)]
         creator_codes: Option<Switch>,
-        /// Removes every rule first.
+        /// Removes every rule first (translations stay).
         #[arg(long)]
         clear: bool,
+        /// A JSON file of translations, replacing the campaign's: `{"de": {"sold_out": "...",
+        /// ...}, ...}` (message names and placeholders as in `bots/discord/texts/`).
+        #[arg(long)]
+        translations: Option<PathBuf>,
     },
     /// Lists the claims credited to an influencer because the follower typed their name
     /// (creator codes), with a count per influencer.
@@ -191,16 +197,27 @@ pub async fn run(store: &Store, cmd: DiscordCommand) -> anyhow::Result<()> {
             require_guild,
             creator_codes,
             clear,
+            translations,
         } => {
             if store.campaign_context(&campaign).await?.is_none() {
                 bail!("no campaign {campaign}");
             }
-            let mut rules = if clear {
-                CampaignOptions::default()
-            } else {
-                options::campaign_options(store, &campaign).await?
-            };
+            let mut rules = options::campaign_options(store, &campaign).await?;
+            if clear {
+                rules = CampaignOptions {
+                    translations: rules.translations,
+                    ..CampaignOptions::default()
+                };
+            }
+            if let Some(path) = &translations {
+                let json = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                rules.translations = parse_translations(&json)
+                    .map_err(anyhow::Error::msg)
+                    .with_context(|| format!("in {}", path.display()))?;
+            }
             let changed = clear
+                || translations.is_some()
                 || min_account_age_days.is_some()
                 || require_role.is_some()
                 || require_guild.is_some()

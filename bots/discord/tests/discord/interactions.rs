@@ -634,6 +634,7 @@ async fn ineligible_claimers_are_told_why_and_get_nothing() {
             require_role: Some(role),
             require_guild: Some(guild),
             creator_codes: false,
+            translations: Default::default(),
         },
     )
     .await

@@ -8,4 +8,5 @@ mod bad_requests;
 mod deadline;
 mod interactions;
 mod lambda;
+mod languages;
 mod register;

@@ -87,7 +87,7 @@ async fn only_members_of_the_required_channel_get_a_code() {
 }
 
 #[tokio::test]
-async fn replies_follow_the_users_language_where_the_seller_translated_them() {
+async fn the_sellers_translation_replaces_the_built_in_one_and_other_languages_keep_theirs() {
     let h = Harness::start().await;
     let id = campaign_with_codes(&h.store, campaign("tiny", HOUR_MS), 1).await;
     let translations = parse_translations(
@@ -120,5 +120,10 @@ async fn replies_follow_the_users_language_where_the_seller_translated_them() {
         calls[0].params["reply_markup"]["inline_keyboard"][0][0]["text"],
         "Benachrichtige mich"
     );
-    assert_eq!(calls[1].params["text"], Texts::english().sold_out());
+    // No seller French: the built-in French.
+    assert_eq!(
+        calls[1].params["text"],
+        Texts::built_in(Some("fr")).sold_out()
+    );
+    assert_ne!(calls[1].params["text"], Texts::english().sold_out());
 }

@@ -12,6 +12,7 @@ mod eligibility;
 mod groups;
 mod hostile;
 mod lambda;
+mod languages;
 mod panics;
 mod platforms;
 mod polling;

@@ -39,6 +39,7 @@ async fn discord_dm_claim(h: &Harness, interaction: u64, campaign: &str) -> Stri
             influencer: None,
             campaign: Some(campaign.to_owned()),
         },
+        locale: None,
     };
     promo_discord::claim::handle(&h.store, input).await.content
 }

@@ -32,6 +32,8 @@ pub struct From {
     pub roles: Vec<u64>,
     /// The member's permissions bit set, as text.
     pub permissions: Option<String>,
+    /// The user's client language (`locale`); `en-US` when `None`.
+    pub locale: Option<String>,
 }
 
 impl From {
@@ -66,7 +68,7 @@ fn envelope(id: u64, kind: u8, from: &From, data: Value) -> Value {
         "version": 1,
         "data": data,
         "channel_id": "600000000000000001",
-        "locale": "en-US",
+        "locale": from.locale.as_deref().unwrap_or("en-US"),
         "app_permissions": "0",
         "entitlements": [],
         "authorizing_integration_owners": {},
