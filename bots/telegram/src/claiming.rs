@@ -120,8 +120,13 @@ impl TelegramService {
             .map(|c| (c.campaign.product.as_str(), c.campaign.discount.as_str()))
             .unwrap_or(("-", "-"));
         let expires = format_time(claimed.redeem_until);
+        let template = if claimed.shared {
+            texts.code_shared()
+        } else {
+            texts.code()
+        };
         let mut text = render(
-            texts.code(),
+            template,
             &[
                 ("product", Value::Text(product)),
                 ("discount", Value::Text(discount)),

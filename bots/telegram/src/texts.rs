@@ -76,6 +76,13 @@ messages! {
          checkout, open \"Gift Cards and Promotional Codes\" (\"Add a gift card or promotion \
          code\"), enter the code and tap Apply.\n\nValid until {expires}. It works once and is \
          yours alone: please don't share it.";
+    /// The code reply for a group code (one code that the campaign's followers share, each
+    /// using it once): `{product}`, `{discount}`, `{code}`, `{expires}`.
+    code_shared ["product", "discount", "code", "expires"] =
+        "Your code for {product}:\n\n{code}\n\nDiscount: {discount}\n\nHow to use it: at Amazon \
+         checkout, open \"Gift Cards and Promotional Codes\" (\"Add a gift card or promotion \
+         code\"), enter the code and tap Apply.\n\nValid until {expires}. This code is shared by \
+         this promotion's followers while uses last; you can use it once.";
     /// Added below the code when the follower already held it.
     repeat_note [] = "(This is the code you already claimed: one code per person.)";
     /// The campaign has not started and has no start date.

@@ -176,3 +176,37 @@ mod any_language_code {
         }
     }
 }
+
+#[tokio::test]
+async fn a_group_code_is_sent_as_shared_in_the_followers_language() {
+    let h = Harness::start().await;
+    let id = campaign_with_codes(&h.store, campaign("grouped", HOUR_MS), 0).await;
+    h.store
+        .create_group_code(
+            &id,
+            &promo_core::PromoCode::parse("GROUP-SOCIAL").expect("code"),
+            5,
+            None,
+            promo_core::Timestamp::now(),
+            &|_| {},
+        )
+        .await
+        .expect("group code");
+    let start = format!("/start {}", h.payload("grouped", None));
+    for (n, lang, shared) in [
+        (1, "en", "This code is shared by this promotion's followers"),
+        (2, "de", "Diesen Aktionscode teilen sich die Follower"),
+    ] {
+        h.api.clear();
+        assert_eq!(
+            h.post(&private_text_lang(n, n.into(), &start, Some(lang)))
+                .await,
+            200
+        );
+        let sent = h.api.calls_of("sendMessage");
+        let text = sent[0].params["text"].as_str().expect("text");
+        assert!(text.contains("<code>GROUP-SOCIAL</code>"), "{lang}: {text}");
+        assert!(text.contains(shared), "{lang}: {text}");
+        assert!(!text.contains("yours alone"), "{lang}: {text}");
+    }
+}

@@ -200,7 +200,11 @@ pub const RULE_DOCUMENTS: &[(Platform, &str, &[&str])] = &[
     (Platform::Telegram, "telegram", &["translations"]),
     // The Discord bot's options: account age, role and server are rules; `creator_codes` (a
     // typed influencer may be credited) is attribution, not eligibility; `translations` neither.
-    (Platform::Discord, "discord", &["creator_codes", "translations"]),
+    (
+        Platform::Discord,
+        "discord",
+        &["creator_codes", "translations"],
+    ),
 ];
 
 /// The platforms a seller opened a campaign on, as stored.
