@@ -69,6 +69,16 @@ pub struct Caps {
     pub daily_drip: Option<u32>,
 }
 
+/// The point a changed drip counts from: the code with sequence number `seq` is released at
+/// `at` (a day boundary of the schedule), and each later `drip` codes a day after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DripAnchor {
+    /// A day boundary of the schedule (the start plus whole days).
+    pub at: Timestamp,
+    /// The first sequence number released at `at`.
+    pub seq: u32,
+}
+
 /// What the seller gives to create a campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewCampaign {
@@ -158,8 +168,16 @@ pub struct Campaign {
     pub shards: u16,
     /// Codes imported into the pool, in every lane.
     pub pool_size: u32,
-    /// Codes placed in lanes that can be issued (pool size, limited by the total cap).
+    /// Codes in the lanes claims draw from, issued or available (the pool, limited by the
+    /// total cap): what the cap counts. Kept exact by every move in or out of those lanes.
     pub issuable: u32,
+    /// The drip sequence number the next code placed in a lane takes; `None` (campaigns made
+    /// before it was kept) means `issuable`. Only ever grows, so no two codes share one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_seq: Option<u32>,
+    /// Where the drip's schedule restarts after a change of the drip: `None` is the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drip_from: Option<DripAnchor>,
     /// When the campaign was created.
     pub created_at: Timestamp,
     /// The Amazon marketplace the codes work on (`amazon.com` for campaigns made before it
@@ -188,6 +206,8 @@ impl Campaign {
             shards: new.shards,
             pool_size: 0,
             issuable: 0,
+            next_seq: None,
+            drip_from: None,
             created_at: now,
             marketplace: new.marketplace,
         }
@@ -224,12 +244,35 @@ impl Campaign {
     }
 
     /// When the code with drip sequence number `seq` is released: at the start, or with a daily
-    /// drip of `d`, on day `seq / d` after the start.
+    /// drip of `d`, on day `seq / d` after the start (after a change of the drip, `d` a day
+    /// from its anchor).
     pub fn release_at(&self, seq: u32) -> Timestamp {
+        let anchor = self.drip_from.unwrap_or(DripAnchor {
+            at: self.starts_at,
+            seq: 0,
+        });
         match self.caps.daily_drip {
-            Some(d) if d > 0 => self.starts_at.plus_ms(i64::from(seq / d) * DAY_MS),
+            Some(d) if d > 0 => anchor
+                .at
+                .max(self.starts_at)
+                .plus_ms(i64::from(seq.saturating_sub(anchor.seq) / d) * DAY_MS),
             _ => self.starts_at,
         }
+    }
+
+    /// The sequence number the next code placed in a lane takes.
+    pub fn next_seq(&self) -> u32 {
+        self.next_seq.unwrap_or(self.issuable)
+    }
+
+    /// The first day boundary of the schedule (the start plus whole days) after `now`: where a
+    /// changed drip begins, so that the day under way keeps what it released.
+    pub fn next_drip_day(&self, now: Timestamp) -> Timestamp {
+        if now < self.starts_at {
+            return self.starts_at;
+        }
+        let days = (now.millis() - self.starts_at.millis()) / DAY_MS + 1;
+        self.starts_at.plus_ms(days.saturating_mul(DAY_MS))
     }
 
     /// How many of `incoming` new codes still fit under the total cap, given what is issuable now.
@@ -298,6 +341,23 @@ mod tests {
         assert_eq!(c.release_at(2), Timestamp(1_000));
         assert_eq!(c.release_at(3), Timestamp(1_000 + DAY_MS));
         assert_eq!(c.issuable_room(25), 10);
+    }
+
+    #[test]
+    fn a_changed_drip_counts_from_its_anchor_on_the_next_day() {
+        let mut c = campaign();
+        assert_eq!(c.next_drip_day(Timestamp(999)), Timestamp(1_000));
+        assert_eq!(c.next_drip_day(Timestamp(1_000)), Timestamp(1_000 + DAY_MS));
+        let day2 = Timestamp(1_000 + 2 * DAY_MS);
+        assert_eq!(c.next_drip_day(Timestamp(1_000 + DAY_MS + 5)), day2);
+        c.caps.daily_drip = Some(5);
+        c.drip_from = Some(DripAnchor { at: day2, seq: 40 });
+        assert_eq!(c.release_at(40), day2);
+        assert_eq!(c.release_at(44), day2);
+        assert_eq!(c.release_at(45), day2.plus_ms(DAY_MS));
+        c.caps.daily_drip = None;
+        assert_eq!(c.release_at(45), Timestamp(1_000));
+        assert_eq!(c.next_seq(), c.issuable);
     }
 
     use proptest::prelude::*;

@@ -125,25 +125,39 @@ impl CodeState {
 /// The part of a campaign's pool a code sits in. An influencer with a quota has a lane holding
 /// exactly as many codes as the quota: issuing from the lane can then never exceed the quota, and
 /// no counter item sits on the claim path. Everyone else draws from the open lane; codes beyond
-/// the campaign's total cap wait in reserve and are never issued.
+/// the campaign's total cap wait in the over-cap lane until the cap is raised, and codes held out
+/// for an influencer (their own promotion's) wait in reserve and are never issued.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Lane {
     /// Shared by direct claims and influencers without a quota.
     Open,
     /// Reserved for one influencer's quota.
     Influencer(InfluencerId),
-    /// Beyond the campaign's cap: never issued.
+    /// Held out: an influencer's own promotion's codes beyond their quota or moved out of their
+    /// lane, a removed influencer's codes kept out, and codes placed before the over-cap lane
+    /// existed. Never issued, and a raised cap never takes them.
     Reserve,
+    /// Beyond the campaign's total cap: shared codes, issued only once a raised cap moves them
+    /// into a lane.
+    OverCap,
 }
 
 impl Lane {
-    /// The lane's key as stored (`~open`, `~reserve` or the influencer id; `~` cannot start an id).
+    /// The lane's key as stored (`~open`, `~reserve`, `~overcap` or the influencer id; `~` cannot
+    /// start an id).
     pub fn key(&self) -> &str {
         match self {
             Self::Open => "~open",
             Self::Reserve => "~reserve",
+            Self::OverCap => "~overcap",
             Self::Influencer(id) => id.as_str(),
         }
+    }
+
+    /// True for the lanes claims draw from (open and influencer lanes): their codes, issued or
+    /// available, are what the total cap counts.
+    pub fn is_issuable(&self) -> bool {
+        matches!(self, Self::Open | Self::Influencer(_))
     }
 
     /// Parses a stored lane key, exactly as [`Lane::key`] writes it.
@@ -151,6 +165,7 @@ impl Lane {
         match key {
             "~open" => Ok(Self::Open),
             "~reserve" => Ok(Self::Reserve),
+            "~overcap" => Ok(Self::OverCap),
             other => match InfluencerId::parse(other) {
                 Ok(id) if id.as_str() == other => Ok(Self::Influencer(id)),
                 Ok(_) => Err(ParseError::new("lane", "is not written as stored")),
@@ -200,6 +215,7 @@ mod tests {
         for lane in [
             Lane::Open,
             Lane::Reserve,
+            Lane::OverCap,
             Lane::Influencer(InfluencerId::parse("alice").unwrap()),
         ] {
             assert_eq!(Lane::from_key(lane.key()).unwrap(), lane);

@@ -22,7 +22,7 @@ pub mod outcome;
 pub mod page_token;
 pub mod time;
 
-pub use campaign::{Campaign, CampaignStatus, Caps, NewCampaign};
+pub use campaign::{Campaign, CampaignStatus, Caps, DripAnchor, NewCampaign};
 pub use code::{CodeState, Lane, PromoCode};
 pub use error::ParseError;
 pub use ids::{CampaignId, Follower, InfluencerId, OrderRef, Platform, PlatformUserId};

@@ -114,6 +114,10 @@ pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<()> 
             redeem_until,
             name,
             discount,
+            cap,
+            no_cap,
+            drip,
+            no_drip,
         } => {
             let current = store
                 .get_campaign(&id)
@@ -136,10 +140,12 @@ pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<()> 
                 discount,
                 ends_at,
                 redeem_until,
+                cap: (cap.is_some() || no_cap).then_some(cap),
+                drip: (drip.is_some() || no_drip).then_some(drip),
             };
             if edit == CampaignEdit::default() {
                 bail!(
-                    "nothing to change: give --ends, --extend-days, --redeem-until, --name or --discount"
+                    "nothing to change: give --ends, --extend-days, --redeem-until, --name, --discount, --cap, --no-cap, --drip or --no-drip"
                 );
             }
             let report = store
@@ -151,6 +157,15 @@ pub async fn run(store: &Store, command: CampaignCommand) -> anyhow::Result<()> 
                 "{} available codes took the new dates",
                 report.codes_updated
             );
+            if edit.cap.is_some() {
+                println!("{} codes moved for the cap", report.codes_moved);
+            }
+            if edit.drip.is_some() {
+                println!(
+                    "{} unreleased codes took the new drip (codes already released stay claimable)",
+                    report.codes_repaced
+                );
+            }
         }
         CampaignCommand::End { id } => {
             set_status(store, &id, CampaignStatus::Ended, now).await?;

@@ -169,8 +169,9 @@ pub enum CampaignCommand {
         /// The campaign.
         id: CampaignId,
     },
-    /// Change a running campaign: extend or shorten it, its texts, the Amazon promotion's end.
-    /// Codes already issued keep their dates; safe while claims run.
+    /// Change a running campaign: extend or shorten it, its texts, the Amazon promotion's end,
+    /// its total cap and daily drip. Codes already issued keep their dates; safe while claims
+    /// run.
     Edit {
         /// The campaign.
         id: CampaignId,
@@ -189,6 +190,21 @@ pub enum CampaignCommand {
         /// A new discount text.
         #[arg(long)]
         discount: Option<String>,
+        /// A new total cap: at most this many codes issued in all. Raised, codes waiting over
+        /// the cap join the pool; lowered, available codes leave it first (the open lane, then
+        /// influencers' lanes); never below what was issued.
+        #[arg(long, conflicts_with = "no_cap")]
+        cap: Option<u32>,
+        /// Remove the total cap: every code waiting over the cap joins the pool.
+        #[arg(long)]
+        no_cap: bool,
+        /// A new daily drip: from the next day of the schedule, at most this many codes
+        /// released a day; codes already released stay claimable.
+        #[arg(long, conflicts_with = "no_drip")]
+        drip: Option<u32>,
+        /// Remove the daily drip: every code is released now.
+        #[arg(long)]
+        no_drip: bool,
     },
     /// End the campaign for good; run the expire sweep (or `serve`) to retire unissued codes.
     End {

@@ -273,7 +273,8 @@ fn lane_names(summary: ImportSummary) -> BTreeMap<String, u32> {
         .map(|(key, n)| {
             let name = match Lane::from_key(&key) {
                 Ok(Lane::Open) => "open".to_owned(),
-                Ok(Lane::Reserve) => "reserve (over the cap)".to_owned(),
+                Ok(Lane::Reserve) => "reserve (held out)".to_owned(),
+                Ok(Lane::OverCap) => "over the cap".to_owned(),
                 _ => format!("influencer {key}"),
             };
             (name, n)

@@ -178,11 +178,34 @@ pub fn check(r: &Records) -> Vec<String> {
         }
         if r.codes.iter().any(|k| {
             &k.campaign == id
-                && k.lane == Lane::Reserve.key()
+                && (k.lane == Lane::Reserve.key() || k.lane == Lane::OverCap.key())
                 && k.code_state != CodeState::Available
                 && k.code_state != CodeState::Retired
         }) {
-            v.push(format!("{id}: a reserve code was issued"));
+            v.push(format!("{id}: a reserve or over-cap code was issued"));
+        }
+        // What can still be or was issued: codes in the lanes claims draw from, not retired.
+        let placed = r
+            .codes
+            .iter()
+            .filter(|k| {
+                &k.campaign == id
+                    && k.code_state != CodeState::Retired
+                    && Lane::from_key(&k.lane).is_ok_and(|l| l.is_issuable())
+            })
+            .count() as u32;
+        if placed > c.campaign.issuable {
+            v.push(format!(
+                "{id}: {placed} codes in issuable lanes, more than the {} issuable",
+                c.campaign.issuable
+            ));
+        }
+        if let Some(cap) = c.campaign.caps.total
+            && placed > cap
+        {
+            v.push(format!(
+                "{id}: {placed} codes in issuable lanes over the cap of {cap}"
+            ));
         }
         let mut by_influencer: HashMap<&InfluencerId, u32> = HashMap::new();
         for claim in &issued {
@@ -202,6 +225,7 @@ pub fn check(r: &Records) -> Vec<String> {
             };
             if *lane != Lane::Open.key()
                 && *lane != Lane::Reserve.key()
+                && *lane != Lane::OverCap.key()
                 && *lane != claim.influencer.as_str()
             {
                 v.push(format!(

@@ -1,8 +1,9 @@
-//! Changing a campaign after creation: its end (extended or brought forward), its texts, and the
-//! Amazon promotion's own end (until when a code works). Safe while claims run: every available
-//! code carries the end in its claim condition, so the codes are rewritten first (each only
-//! while still available: an issued code keeps its own dates), then the campaign item, under a
-//! condition on what was read.
+//! Changing a campaign after creation: its end (extended or brought forward), its texts, the
+//! Amazon promotion's own end (until when a code works), its total cap and its daily drip
+//! (`caps.rs`). Safe while claims run: every available code carries the end and its release
+//! time in its claim condition, and the cap is the size of the lanes, so the codes are
+//! rewritten or moved first (each only while still available: an issued code keeps its own
+//! dates), then the campaign item, under a condition on what was read.
 
 use crate::Store;
 use crate::admin::AdminRefusal;
@@ -26,6 +27,12 @@ pub struct CampaignEdit {
     /// A new end of the Amazon promotion itself: until when codes work at checkout. Left out,
     /// it follows the end if it was the end (the default), and must not fall before it.
     pub redeem_until: Option<Timestamp>,
+    /// A new total cap: `Some(Some(n))` at most `n` codes issued in all (never below those
+    /// issued), `Some(None)` no cap.
+    pub cap: Option<Option<u32>>,
+    /// A new daily drip: `Some(Some(n))` from the next day of the schedule at most `n` codes
+    /// released a day, `Some(None)` no drip (every code released now).
+    pub drip: Option<Option<u32>>,
 }
 
 /// What an edit did.
@@ -35,6 +42,10 @@ pub struct EditReport {
     pub campaign: Campaign,
     /// Available codes whose dates were rewritten.
     pub codes_updated: u32,
+    /// Codes moved for a new cap: into the lanes (raised) or out of them (lowered).
+    pub codes_moved: u32,
+    /// Unreleased codes that took a release time of the new drip.
+    pub codes_repaced: u32,
 }
 
 impl Store {
@@ -83,6 +94,13 @@ impl Store {
         if let Some(redeem_until) = edit.redeem_until {
             next.redeem_until = redeem_until;
         }
+        for (field, value) in [("cap", edit.cap), ("drip", edit.drip)] {
+            if value == Some(Some(0)) {
+                return Err(
+                    invalid(field, "must be at least 1 (leave it off with --no-{field})").into(),
+                );
+            }
+        }
         if next.redeem_until < next.ends_at {
             return Err(invalid(
                 "redeem_until",
@@ -108,15 +126,86 @@ impl Store {
                 }
             }
         }
-        self.metrics().write();
-        self.client()
+        let cap = edit.cap.filter(|c| *c != current.caps.total);
+        let drip = edit.drip.filter(|d| *d != current.caps.daily_drip);
+        let mut report = EditReport {
+            campaign: next.clone(),
+            codes_updated,
+            codes_moved: 0,
+            codes_repaced: 0,
+        };
+        for attempt in 1.. {
+            if let Some(cap) = cap {
+                report.codes_moved += self.apply_cap(id, cap).await?;
+            }
+            let mut written = next.clone();
+            if cap.is_some() || drip.is_some() {
+                // The counters as they are now, after the moves; the write below holds them.
+                let fresh = self.read_context(id).await?.ok_or_else(|| unknown(id))?;
+                let mut paced = fresh.campaign.clone();
+                if let Some(drip) = drip {
+                    let (c, k) = self.repace(&fresh, drip, now).await?;
+                    paced = c;
+                    report.codes_repaced += k;
+                }
+                written.caps = paced.caps;
+                written.caps.total = cap.unwrap_or(paced.caps.total);
+                (written.issuable, written.pool_size) = (paced.issuable, paced.pool_size);
+                (written.next_seq, written.drip_from) = (paced.next_seq, paced.drip_from);
+            }
+            match self.write_edit(current, &written).await {
+                Ok(()) => {
+                    report.campaign = written;
+                    break;
+                }
+                // An import landed between the moves and the write: move and write again.
+                Err(StoreError::Refused(AdminRefusal::ChangedMeanwhile(_)))
+                    if attempt < 5 && (cap.is_some() || drip.is_some()) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.invalidate_context(id);
+        self.forget_candidates(id);
+        Ok(report)
+    }
+
+    /// Writes the campaign item, under a condition on its status and end as `current` had them,
+    /// and, when the caps change, on its counters as `next` has them.
+    async fn write_edit(&self, current: &Campaign, next: &Campaign) -> Result<(), StoreError> {
+        let id = &current.id;
+        let mut set = String::from(
+            "SET #name = :name, discount = :discount, ends_at = :ends, redeem_until = :redeem",
+        );
+        let mut condition = String::from("#st = :status AND ends_at = :was");
+        let caps_change = next.caps != current.caps;
+        let mut update = self
+            .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(key(campaign_pk(id), META)))
-            .update_expression(
-                "SET #name = :name, discount = :discount, ends_at = :ends, redeem_until = :redeem",
-            )
-            .condition_expression("#st = :status AND ends_at = :was")
+            .set_key(Some(key(campaign_pk(id), META)));
+        if caps_change {
+            set.push_str(", caps = :caps, next_seq = :next");
+            condition.push_str(" AND issuable = :iss AND pool_size = :size");
+            let caps = serde_dynamo::to_attribute_value(next.caps).map_err(StoreError::corrupt)?;
+            update = update
+                .expression_attribute_values(":caps", caps)
+                .expression_attribute_values(":next", n(next.next_seq()))
+                .expression_attribute_values(":iss", n(next.issuable))
+                .expression_attribute_values(":size", n(next.pool_size));
+            match next.drip_from {
+                Some(anchor) => {
+                    set.push_str(", drip_from = :from");
+                    let anchor =
+                        serde_dynamo::to_attribute_value(anchor).map_err(StoreError::corrupt)?;
+                    update = update.expression_attribute_values(":from", anchor);
+                }
+                None => set.push_str(" REMOVE drip_from"),
+            }
+        }
+        self.metrics().write();
+        update
+            .update_expression(set)
+            .condition_expression(condition)
             .expression_attribute_names("#name", "name")
             .expression_attribute_names("#st", "status")
             .expression_attribute_values(":name", s(&next.name))
@@ -128,12 +217,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| changed_meanwhile(id, e))?;
-        self.invalidate_context(id);
-        self.forget_candidates(id);
-        Ok(EditReport {
-            campaign: next,
-            codes_updated,
-        })
+        Ok(())
     }
 
     /// Gives one code the campaign's new dates if it is still available; false when it was

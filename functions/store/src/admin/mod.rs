@@ -1,11 +1,13 @@
 //! The seller's side: campaigns and influencers (`campaigns`), changes after creation
-//! (`edit`, `quota`), importing code files (`pool`), group codes (`group`), Amazon promotions and orders (`orders`), and the reports read from the records: counts
+//! (`edit`, with the cap and the drip in `caps`; `quota`), importing code files (`pool`), group
+//! codes (`group`), Amazon promotions and orders (`orders`), and the reports read from the records: counts
 //! (`stats`), dashboard activity, the claims export, and the audit that re-checks every
 //! invariant. Nothing here is on the claim path; every refusal is an [`AdminRefusal`].
 
 mod activity;
 pub mod audit;
 mod campaigns;
+mod caps;
 mod edit;
 mod export;
 mod group;

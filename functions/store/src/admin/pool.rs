@@ -111,7 +111,7 @@ impl Store {
     /// puts its codes and raises the campaign's pool size (and the influencers' `backed`) in one
     /// transaction, so the counters always equal the items. Lanes are filled in this order:
     /// influencers whose quota is not yet backed, then the open lane up to the campaign's total
-    /// cap, then reserve. `progress` is called with the number written so far.
+    /// cap, then the over-cap lane (issued only if the cap is raised). `progress` is called with the number written so far.
     pub async fn import_codes(
         &self,
         campaign: &CampaignId,
@@ -128,7 +128,7 @@ impl Store {
     /// of their own Amazon promotion, so that their followers get those codes and no others, and
     /// the promotion's orders are theirs. From then on their followers draw from that lane only
     /// (unless fallback is on) and pool imports never fill it. Codes beyond their quota, or the
-    /// campaign's total cap, go to reserve. Refused when their lane already holds codes moved in
+    /// campaign's total cap, are held out in reserve (a raised cap never takes them). Refused when their lane already holds codes moved in
     /// from the shared pool (a quota backed before their promotion existed): one lane, one
     /// promotion.
     pub async fn import_own_codes(
@@ -231,18 +231,25 @@ impl Store {
         let mut fills: HashMap<InfluencerId, u32> = HashMap::new();
         let mut lanes: HashMap<String, u32> = HashMap::new();
         let mut issuable = campaign.issuable;
+        let mut next_seq = campaign.next_seq();
         let mut tx = self
             .client()
             .transact_write_items()
             .return_consumed_capacity(ReturnConsumedCapacity::Indexes);
         for (i, code) in chunk.iter().enumerate() {
-            let room = campaign.caps.total.is_none_or(|cap| issuable < cap);
+            let cap_room = campaign.caps.total.is_none_or(|cap| issuable < cap);
             let own_room = owner.is_none_or(|inf| {
                 fills.get(&inf.id).copied().unwrap_or(0) < inf.room_for_own_codes()
             });
-            let room = room && own_room;
+            let room = cap_room && own_room;
             let lane = if !room {
-                Lane::Reserve
+                // Shared codes over the cap wait for a raised cap; an influencer's own codes
+                // never join the shared pool, so theirs are held out.
+                if owner.is_none() {
+                    Lane::OverCap
+                } else {
+                    Lane::Reserve
+                }
             } else if let Some(inf) = owner {
                 *fills.entry(inf.id.clone()).or_default() += 1;
                 Lane::Influencer(inf.id.clone())
@@ -256,13 +263,12 @@ impl Store {
                 Lane::Open
             };
             let seq = if room {
-                issuable
+                next_seq += 1;
+                issuable += 1;
+                next_seq - 1
             } else {
                 campaign.pool_size + i as u32
             };
-            if room {
-                issuable += 1;
-            }
             let shard = code.shard(campaign.shards);
             let release_at = campaign.release_at(seq);
             *lanes.entry(lane.key().to_owned()).or_default() += 1;
@@ -303,9 +309,12 @@ impl Store {
         let bump = Update::builder()
             .table_name(self.table())
             .set_key(Some(key(campaign_pk(campaign_id), META)))
-            .update_expression("SET pool_size = pool_size + :k, issuable = :issuable")
+            .update_expression(
+                "SET pool_size = pool_size + :k, issuable = :issuable, next_seq = :next",
+            )
             .condition_expression("pool_size = :size AND issuable = :was")
             .expression_attribute_values(":k", n(chunk.len()))
+            .expression_attribute_values(":next", n(next_seq))
             .expression_attribute_values(":size", n(campaign.pool_size))
             .expression_attribute_values(":issuable", n(issuable))
             .expression_attribute_values(":was", n(campaign.issuable))

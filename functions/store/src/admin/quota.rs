@@ -8,12 +8,12 @@ use crate::Store;
 use crate::admin::AdminRefusal;
 use crate::admin::campaigns::unknown;
 use crate::table::error::StoreError;
-use crate::table::items::{campaign_pk, influencer_sk, key, n};
+use crate::table::items::{META, campaign_pk, influencer_sk, key, n};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use promo_core::{CampaignId, Influencer, InfluencerId, Lane};
 
-/// Codes moved out of a lane per transaction (one item is the influencer).
-const MOVE_OUT_BATCH: usize = 99;
+/// Codes moved out of a lane per transaction (the others are the influencer and the campaign).
+const MOVE_OUT_BATCH: usize = 98;
 
 impl Store {
     /// Sets the quota of an influencer who has one. Raised: their lane is backed from the open
@@ -179,6 +179,17 @@ impl Store {
             .build()
             .map_err(StoreError::build)?;
         tx = tx.transact_items(TransactWriteItem::builder().update(shrink).build());
+        if to == Lane::Reserve {
+            // Held out, they no longer count against the total cap.
+            let held = Update::builder()
+                .table_name(self.table())
+                .set_key(Some(key(campaign_pk(campaign), META)))
+                .update_expression("SET issuable = issuable - :k")
+                .expression_attribute_values(":k", n(codes.len()))
+                .build()
+                .map_err(StoreError::build)?;
+            tx = tx.transact_items(TransactWriteItem::builder().update(held).build());
+        }
         self.metrics().write();
         let moved = match tx.send().await {
             Ok(_) => Some(codes.len() as u32),

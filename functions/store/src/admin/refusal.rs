@@ -89,6 +89,17 @@ pub enum AdminRefusal {
         /// Codes in their lane that are issued.
         issued: u32,
     },
+    /// A total cap below the codes already issued in the campaign.
+    #[error(
+        "{issued} codes of campaign {campaign} were already issued: the total cap cannot go below \
+         that (set --cap {issued} or more, or end the campaign)"
+    )]
+    CapBelowIssued {
+        /// The campaign.
+        campaign: CampaignId,
+        /// Codes issued so far.
+        issued: u32,
+    },
     /// Codes could not be moved into the influencer's lane (claims kept taking them); asking
     /// again is safe.
     #[error("could not back the influencer's lane; try again")]
@@ -180,6 +191,7 @@ impl AdminRefusal {
             Self::FallbackWithQuota(_) => "fallback_with_quota",
             Self::NoQuota(_) => "no_quota",
             Self::QuotaBelowIssued { .. } => "quota_below_issued",
+            Self::CapBelowIssued { .. } => "cap_below_issued",
             Self::LaneBusy => "lane_busy",
             Self::NoPlatforms => "no_platforms",
             Self::ImportInterrupted { .. } => "import_interrupted",
@@ -241,6 +253,10 @@ mod tests {
             AdminRefusal::QuotaBelowIssued {
                 influencer: i.clone(),
                 issued: 3,
+            },
+            AdminRefusal::CapBelowIssued {
+                campaign: c.clone(),
+                issued: 7,
             },
             AdminRefusal::LaneBusy,
             AdminRefusal::NoPlatforms,

@@ -384,7 +384,12 @@ mod tests {
         // A key nobody taught the policy about is a rule: it closes the other platforms.
         assert!(holds_rule(Platform::Telegram, &json!({"min_level": 3})));
         assert!(holds_rule(Platform::Discord, &json!({"require_role": 9})));
-        assert!(holds_rule(Platform::Discord, &json!({"translations": "x"})));
+        // Discord's translations are presentation too, like Telegram's.
+        assert!(!holds_rule(
+            Platform::Discord,
+            &json!({"translations": {"de": {}}})
+        ));
+        assert!(holds_rule(Platform::Discord, &json!({"levels": "x"})));
         assert!(holds_rule(Platform::Discord, &json!("not an object")));
         assert!(!holds_rule(Platform::Discord, &json!({})));
     }

@@ -35,9 +35,10 @@ impl CampaignContext {
             .or_else(|| self.campaign.product_url())
     }
 
-    /// Every lane that can hold a code of the campaign: open, reserve, and each influencer's.
+    /// Every lane that can hold a code of the campaign: open, reserve, over-cap, and each
+    /// influencer's.
     pub(crate) fn lanes(&self) -> Vec<Lane> {
-        let mut lanes = vec![Lane::Open, Lane::Reserve];
+        let mut lanes = vec![Lane::Open, Lane::Reserve, Lane::OverCap];
         lanes.extend(
             self.influencers
                 .values()

@@ -14,6 +14,12 @@
 //! | influencer account | `U#<platform>#<user>` | `I#<campaign>#<influencer>` | |
 //! | waiting follower | `W#<campaign>#<shard>` | `<platform>#<user>` | (TTL) |
 //! | Amazon order credit | `O#<order>#<promotion>` | `O` | gsi2: `R#<campaign>#<influencer>` / date#order |
+//!
+//! A code's lane is `~open`, an influencer id, `~overcap` (shared codes over the total cap, moved
+//! into a lane when the cap is raised) or `~reserve` (held out for an influencer, never issued).
+//! The campaign item keeps `issuable` (codes in the open and influencer lanes, issued or not: what
+//! the cap counts), `next_seq` (the next drip sequence number, only growing) and `drip_from` (the
+//! anchor of a changed drip).
 
 use crate::table::error::StoreError;
 use aws_sdk_dynamodb::Client;

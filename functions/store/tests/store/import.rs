@@ -118,13 +118,13 @@ async fn codes_over_the_cap_go_to_reserve_and_are_never_issued() {
         .await
         .expect("import");
     assert_eq!(first.imported, 8);
-    assert_eq!(first.lanes, lanes(&[(&Lane::Open, 5), (&Lane::Reserve, 3)]));
+    assert_eq!(first.lanes, lanes(&[(&Lane::Open, 5), (&Lane::OverCap, 3)]));
     // Once the cap is reached, a later import goes to reserve whole.
     let second = store
         .import_codes(&id, "second", &fixtures::codes("LATER", 2), &|_| {})
         .await
         .expect("import");
-    assert_eq!(second.lanes, lanes(&[(&Lane::Reserve, 2)]));
+    assert_eq!(second.lanes, lanes(&[(&Lane::OverCap, 2)]));
     let pool = campaign(&store, &id).await;
     assert_eq!((pool.pool_size, pool.issuable), (10, 5));
 
@@ -139,7 +139,7 @@ async fn codes_over_the_cap_go_to_reserve_and_are_never_issued() {
     let reserve: Vec<_> = records
         .codes
         .iter()
-        .filter(|c| c.lane == Lane::Reserve.key())
+        .filter(|c| c.lane == Lane::OverCap.key())
         .collect();
     assert_eq!(reserve.len(), 5);
     assert!(

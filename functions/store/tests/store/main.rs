@@ -4,6 +4,7 @@
 
 mod common;
 
+mod cap;
 mod claim;
 mod deliveries;
 mod edit;
