@@ -130,10 +130,12 @@ async fn a_cap_raised_lowered_and_removed_under_32_claimers_is_never_exceeded() 
         tokio::spawn(async move {
             let mut samples = 0;
             while !stop.load(Ordering::Relaxed) {
-                // Issued first, then what is left: a claim in between is counted in neither.
+                // The bound as the sample begins (a lowered one is stored once the edit has
+                // returned, so it holds for every sample begun after). Issued first, then what
+                // is left: a claim in between is counted in neither.
+                let limit = bound.load(Ordering::SeqCst);
                 let issued = holders(&store, &id).await as u32;
                 let (now, later) = store.stock(&id, Timestamp::now()).await.expect("stock");
-                let limit = bound.load(Ordering::SeqCst);
                 assert!(issued <= limit, "{issued} issued over {limit}");
                 assert!(
                     issued + now + later <= limit,
