@@ -96,9 +96,8 @@ impl Store {
         }
         for (field, value) in [("cap", edit.cap), ("drip", edit.drip)] {
             if value == Some(Some(0)) {
-                return Err(
-                    invalid(field, "must be at least 1 (leave it off with --no-{field})").into(),
-                );
+                let why = format!("must be at least 1 (leave it off with --no-{field})");
+                return Err(invalid(field, &why).into());
             }
         }
         if next.redeem_until < next.ends_at {

@@ -250,6 +250,38 @@ fn a_running_campaign_is_extended_renamed_and_refused_an_end_in_the_past() {
         stderr(&nothing)
     );
     assert_eq!(stats(&data, "spring")["pool_size"], before["pool_size"]);
+    // The total cap lowered: the 6 codes over it leave the pool; removed, they come back.
+    let capped = ok(&data, &["campaign", "edit", "spring", "--cap", "4"]);
+    assert!(capped.contains("6 codes moved for the cap"), "{capped}");
+    assert_eq!(stats(&data, "spring")["issuable"], 4);
+    let again = ok(&data, &["campaign", "edit", "spring", "--cap", "4"]);
+    assert!(again.contains("0 codes moved for the cap"), "{again}");
+    let zero = promo(&data, &["campaign", "edit", "spring", "--cap", "0"]);
+    assert!(!zero.status.success());
+    assert!(
+        stderr(&zero).contains("invalid cap: must be at least 1 (leave it off with --no-cap)"),
+        "{}",
+        stderr(&zero)
+    );
+    let both = promo(&data, &["campaign", "edit", "spring", "--cap", "3", "--no-cap"]);
+    assert!(!both.status.success(), "--cap and --no-cap conflict");
+    let uncapped = ok(&data, &["campaign", "edit", "spring", "--no-cap"]);
+    assert!(uncapped.contains("6 codes moved for the cap"), "{uncapped}");
+    assert_eq!(stats(&data, "spring")["issuable"], 10);
+    // A drip from tomorrow on: today's codes are released already and stay claimable.
+    let dripped = ok(&data, &["campaign", "edit", "spring", "--drip", "2"]);
+    assert!(
+        dripped.contains(
+            "0 unreleased codes took the new drip (codes already released stay claimable)"
+        ),
+        "{dripped}"
+    );
+    assert!(
+        ok(&data, &["campaign", "show", "spring"]).contains("daily drip"),
+        "shown"
+    );
+    let undripped = ok(&data, &["campaign", "edit", "spring", "--no-drip"]);
+    assert!(undripped.contains("took the new drip"), "{undripped}");
     let bad_market = promo(
         &data,
         &[
