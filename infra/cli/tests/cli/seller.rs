@@ -263,7 +263,10 @@ fn a_running_campaign_is_extended_renamed_and_refused_an_end_in_the_past() {
         "{}",
         stderr(&zero)
     );
-    let both = promo(&data, &["campaign", "edit", "spring", "--cap", "3", "--no-cap"]);
+    let both = promo(
+        &data,
+        &["campaign", "edit", "spring", "--cap", "3", "--no-cap"],
+    );
     assert!(!both.status.success(), "--cap and --no-cap conflict");
     let uncapped = ok(&data, &["campaign", "edit", "spring", "--no-cap"]);
     assert!(uncapped.contains("6 codes moved for the cap"), "{uncapped}");
