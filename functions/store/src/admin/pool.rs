@@ -361,17 +361,8 @@ impl Store {
     /// A single-use code's item, if the code is in any pool (`None` for a group code: its uses
     /// are seat items, see [`Store::get_group`]).
     pub async fn get_code(&self, code: &PromoCode) -> Result<Option<CodeItem>, StoreError> {
-        self.metrics().read();
-        let out = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key(code_pk(code), CODE_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::sdk("GetItem", e))?;
-        out.item
+        self.code_head(code)
+            .await?
             .filter(|item| !crate::table::items::is_group(item))
             .map(from_item)
             .transpose()
@@ -382,6 +373,18 @@ impl Store {
         &self,
         code: &PromoCode,
     ) -> Result<Option<crate::table::items::GroupItem>, StoreError> {
+        self.code_head(code)
+            .await?
+            .filter(crate::table::items::is_group)
+            .map(from_item)
+            .transpose()
+    }
+
+    /// The item at a code's own key (a single-use code, or a group code's head), read strongly.
+    async fn code_head(
+        &self,
+        code: &PromoCode,
+    ) -> Result<Option<crate::table::items::Item>, StoreError> {
         self.metrics().read();
         let out = self
             .client()
@@ -392,10 +395,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::sdk("GetItem", e))?;
-        out.item
-            .filter(crate::table::items::is_group)
-            .map(from_item)
-            .transpose()
+        Ok(out.item)
     }
 }
 
