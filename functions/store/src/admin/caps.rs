@@ -258,7 +258,7 @@ impl Store {
                 }
             }
         }
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|f| std::cmp::Reverse(f.0));
         Ok(found
             .into_iter()
             .take(limit)
@@ -290,7 +290,7 @@ impl Store {
                 );
             }
         }
-        waiting.sort_by(|a, b| a.1.cmp(&b.1));
+        waiting.sort_by_key(|w| w.1);
         next.drip_from = drip.map(|_| DripAnchor {
             at: c.next_drip_day(now),
             seq: first,

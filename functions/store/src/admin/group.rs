@@ -95,7 +95,9 @@ impl Store {
         }
         let mut written: Vec<bool> = vec![true; seats.len()];
         for e in &existing {
-            written[e.index] = false;
+            if let Some(w) = written.get_mut(e.index) {
+                *w = false;
+            }
         }
         let missing: Vec<CodeKey> = seats
             .into_iter()
