@@ -1,7 +1,6 @@
 //! The application commands the bot answers, and their registration (bulk overwrite).
 
-use serenity::builder::{CreateCommand, CreateCommandOption};
-use serenity::model::application::{Command, CommandOptionType};
+use serde_json::{Value, json};
 use serenity::model::id::GuildId;
 use serenity::model::permissions::Permissions;
 
@@ -23,42 +22,50 @@ pub const OPT_MESSAGE: &str = "message";
 /// permission, and checked again on the member's permissions in each interaction.
 pub const SELLER_PERMISSION: Permissions = Permissions::MANAGE_GUILD;
 
-fn text_option(name: &str, description: &str, required: bool) -> CreateCommandOption {
-    CreateCommandOption::new(CommandOptionType::String, name, description)
-        .required(required)
-        .max_length(24)
+/// A string option of at most `max_length` characters. Written field by field as Discord's
+/// API defines a string option: serenity's builder also sends the fields of other option
+/// types (`min_value`, `channel_types`, `options`...), which a string option does not have.
+fn text_option(name: &str, description: &str, required: bool, max_length: u16) -> Value {
+    json!({
+        "type": 3,
+        "name": name,
+        "description": description,
+        "required": required,
+        "max_length": max_length,
+    })
 }
 
-/// Every command, as registered.
-pub fn definitions() -> Vec<CreateCommand> {
+/// Every command, as registered (the bodies of Discord's `ApplicationCommandUpdateRequest`).
+pub fn definitions() -> Vec<Value> {
     vec![
-        CreateCommand::new(CLAIM)
-            .description("Get your promo code (only you will see it)")
-            .add_option(text_option(
-                OPT_INFLUENCER,
-                "A creator code, where the campaign takes them",
-                false,
-            ))
-            .add_option(text_option(OPT_CAMPAIGN, "The campaign id", false)),
-        CreateCommand::new(STATS).description("Your influencer numbers (only you will see them)"),
-        CreateCommand::new(CLAIM_BUTTON)
-            .description("Post a claim button for a campaign in this channel")
-            .default_member_permissions(SELLER_PERMISSION)
-            .dm_permission(false)
-            .add_option(text_option(OPT_CAMPAIGN, "The campaign id", true))
-            .add_option(text_option(
-                OPT_INFLUENCER,
-                "The influencer credited with claims from this button",
-                false,
-            ))
-            .add_option(
-                CreateCommandOption::new(
-                    CommandOptionType::String,
-                    OPT_MESSAGE,
-                    "The text above the button",
-                )
-                .max_length(1500),
-            ),
+        json!({
+            "type": 1,
+            "name": CLAIM,
+            "description": "Get your promo code (only you will see it)",
+            "options": [
+                text_option(OPT_INFLUENCER, "A creator code, where the campaign takes them", false, 24),
+                text_option(OPT_CAMPAIGN, "The campaign id", false, 24),
+            ],
+        }),
+        json!({
+            "type": 1,
+            "name": STATS,
+            "description": "Your influencer numbers (only you will see them)",
+        }),
+        json!({
+            "type": 1,
+            "name": CLAIM_BUTTON,
+            "description": "Post a claim button for a campaign in this channel",
+            // Discord documents a permission bit set as a string.
+            "default_member_permissions": SELLER_PERMISSION.bits().to_string(),
+            // Servers only (`contexts` replaces the deprecated `dm_permission: false`).
+            "contexts": [0],
+            "options": [
+                text_option(OPT_CAMPAIGN, "The campaign id", true, 24),
+                text_option(OPT_INFLUENCER, "The influencer credited with claims from this button", false, 24),
+                text_option(OPT_MESSAGE, "The text above the button", false, 1500),
+            ],
+        }),
     ]
 }
 
@@ -70,8 +77,11 @@ pub async fn register_commands(
     guild: Option<u64>,
 ) -> Result<Vec<String>, serenity::Error> {
     let commands = match guild {
-        Some(g) => GuildId::new(g).set_commands(http, definitions()).await?,
-        None => Command::set_global_commands(http, definitions()).await?,
+        Some(g) => {
+            http.create_guild_commands(GuildId::new(g), &definitions())
+                .await?
+        }
+        None => http.create_global_commands(&definitions()).await?,
     };
     Ok(commands.into_iter().map(|c| c.name).collect())
 }

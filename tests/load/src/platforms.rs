@@ -122,6 +122,7 @@ async fn bot_api(
     body: Bytes,
 ) -> axum::Json<Value> {
     let params: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    promo_testkit::contract::telegram_call(&method, &params);
     let result = if method.eq_ignore_ascii_case("sendMessage") {
         let chat = params["chat_id"].as_i64().unwrap_or_default();
         if let Some(code) = params["text"].as_str().and_then(telegram_code) {
@@ -142,10 +143,15 @@ async fn bot_api(
 
 async fn discord_edit(
     State(shown): State<Shown>,
-    Path((_app, token)): Path<(String, String)>,
+    Path((app, token)): Path<(String, String)>,
     body: Bytes,
 ) -> axum::Json<Value> {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    promo_testkit::contract::discord_request(
+        "PATCH",
+        &format!("/webhooks/{app}/{token}/messages/@original"),
+        &body,
+    );
     if let Some(code) = body["content"].as_str().and_then(discord_code) {
         shown.add(token, code);
     }

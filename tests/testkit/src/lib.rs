@@ -2,6 +2,7 @@
 //! Runtime API, and running real Lambda binaries under it.
 
 pub mod bench;
+pub mod contract;
 pub mod fixtures;
 pub mod lambda;
 pub mod proxy;

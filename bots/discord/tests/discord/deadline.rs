@@ -4,7 +4,7 @@
 
 use crate::common::discord::FakeDiscord;
 use crate::common::interactions::{From, command, user};
-use crate::common::{assert_mentions_nobody, code_in, config, signed};
+use crate::common::{Recording, assert_mentions_nobody, code_in, config, signed};
 use promo_core::{Follower, Timestamp};
 use promo_discord::DiscordService;
 use promo_store::Store;
@@ -27,7 +27,10 @@ async fn a_slow_store_gets_a_deferred_reply_then_one_edit_with_the_code() {
     let delay = Arc::new(Delay::new(Duration::ZERO));
     let proxy = StoreProxy::start(engine.endpoint(), delay.clone()).await;
     let discord = FakeDiscord::start().await;
-    let svc = DiscordService::new(proxy.store("promo"), config(Some(&discord.url), BUDGET));
+    let svc = Recording(DiscordService::new(
+        proxy.store("promo"),
+        config(Some(&discord.url), BUDGET),
+    ));
 
     // Fast store: the code is in the response itself.
     let started = Instant::now();

@@ -38,6 +38,7 @@ async fn commands_are_bulk_overwritten_globally_or_in_one_guild() {
         seller["default_member_permissions"], "32",
         "Manage Server only"
     );
+    assert_eq!(seller["contexts"], serde_json::json!([0]), "servers only");
     let claim = commands
         .iter()
         .find(|c| c["name"] == "claim")

@@ -82,12 +82,44 @@ async fn edits_channel_posts_and_other_kinds_are_acknowledged_and_ignored() {
         edited_private_text(1, 111, &format!("/start {payload}")),
         channel_post(2, -100_777, "/claim"),
         my_chat_member(3, 111),
-        future_kind(4),
     ] {
         assert_eq!(h.post(&update).await, 200, "{update}");
     }
+    // Not an update of today's Bot API (so not one for the contract records).
+    let (status, _) = h.post_raw(future_kind(4).to_string(), Some(SECRET)).await;
+    assert_eq!(status, 200);
     assert!(h.api.calls().is_empty(), "{:?}", h.api.calls());
     let used = h.store.metrics().snapshot().since(&before);
     assert_eq!(used.writes, 0, "ignored updates are not even recorded");
     assert_eq!(h.held_code("spring", 111).await, None);
+}
+
+#[tokio::test]
+async fn registering_sets_the_webhook_with_its_secret_and_update_kinds_then_the_menu() {
+    let h = Harness::start().await;
+    let url = reqwest::Url::parse(&h.api.url).unwrap();
+    let bot = teloxide::Bot::new(crate::support::TOKEN).set_api_url(url);
+    let hook = promo_telegram::webhook_url("https://shop.example/prod").unwrap();
+    let secret = promo_telegram::WebhookSecret::new(SECRET).unwrap();
+    promo_telegram::register_webhook(&bot, hook, &secret)
+        .await
+        .unwrap();
+    promo_telegram::delete_webhook(&bot).await.unwrap();
+    let calls = h.api.calls();
+    let methods: Vec<&str> = calls.iter().map(|c| c.method.as_str()).collect();
+    assert_eq!(methods, ["setWebhook", "setMyCommands", "deleteWebhook"]);
+    let set = &calls[0].params;
+    assert_eq!(set["url"], "https://shop.example/prod/telegram/webhook");
+    assert_eq!(set["secret_token"], SECRET);
+    // teloxide sends setWebhook as multipart: its list arrives as JSON text.
+    assert_eq!(
+        set["allowed_updates"],
+        serde_json::json!(["message", "callback_query"])
+    );
+    let commands = calls[1].params["commands"].as_array().unwrap();
+    let names: Vec<&str> = commands
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["claim", "stats", "help"]);
 }

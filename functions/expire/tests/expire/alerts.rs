@@ -36,11 +36,21 @@ async fn record(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let json = serde_json::from_str(&body).unwrap_or(Value::Null);
+    record_contract(uri.path(), &json);
     fake.calls
         .lock()
         .expect("lock")
         .push((uri.path().to_owned(), auth, json));
     StatusCode::OK
+}
+
+/// Records the call for the contract checks: a Bot API method (`/bot<token>/<method>`) or a
+/// Discord request.
+fn record_contract(path: &str, body: &Value) {
+    match path.strip_prefix("/bot").and_then(|p| p.split_once('/')) {
+        Some((_, method)) => promo_testkit::contract::telegram_call(method, body),
+        None => promo_testkit::contract::discord_request("POST", path, body),
+    }
 }
 
 async fn fake_apis() -> (Arc<Fake>, String) {

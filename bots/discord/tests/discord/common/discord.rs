@@ -32,10 +32,15 @@ type Shared = Arc<Mutex<Seen>>;
 
 async fn edit(
     State(seen): State<Shared>,
-    Path((_app, token)): Path<(String, String)>,
+    Path((app, token)): Path<(String, String)>,
     body: Bytes,
 ) -> axum::Json<Value> {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    promo_testkit::contract::discord_request(
+        "PATCH",
+        &format!("/webhooks/{app}/{token}/messages/@original"),
+        &body,
+    );
     seen.lock().expect("lock").edits.push((token, body));
     axum::Json(json!({}))
 }
@@ -69,6 +74,11 @@ async fn global(
     body: Bytes,
 ) -> axum::Json<Value> {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    promo_testkit::contract::discord_request(
+        "PUT",
+        &format!("/applications/{app}/commands"),
+        &body,
+    );
     let out = echo_commands(&app, None, &body);
     seen.lock()
         .expect("lock")
@@ -83,6 +93,11 @@ async fn guild(
     body: Bytes,
 ) -> axum::Json<Value> {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    promo_testkit::contract::discord_request(
+        "PUT",
+        &format!("/applications/{app}/guilds/{guild}/commands"),
+        &body,
+    );
     let out = echo_commands(&app, Some(&guild), &body);
     seen.lock()
         .expect("lock")

@@ -56,7 +56,8 @@ impl From {
 
 fn user_json(id: u64) -> Value {
     json!({"id": id.to_string(), "username": format!("user{id}"), "discriminator": "0",
-           "global_name": null, "avatar": null})
+           "global_name": null, "avatar": null, "public_flags": 0, "flags": 0,
+           "primary_guild": null, "banner": null, "accent_color": null})
 }
 
 fn envelope(id: u64, kind: u8, from: &From, data: Value) -> Value {
@@ -84,6 +85,8 @@ fn envelope(id: u64, kind: u8, from: &From, data: Value) -> Value {
                 "roles": from.roles.iter().map(u64::to_string).collect::<Vec<_>>(),
                 "joined_at": "2020-01-01T00:00:00.000000+00:00",
                 "deaf": false, "mute": false, "flags": 0, "pending": false,
+                "avatar": null, "banner": null, "nick": null, "premium_since": null,
+                "communication_disabled_until": null,
                 "permissions": from.permissions.clone().unwrap_or_else(|| "0".into()),
             });
         }
@@ -96,8 +99,16 @@ fn envelope(id: u64, kind: u8, from: &From, data: Value) -> Value {
 }
 
 pub fn ping() -> Value {
-    json!({"id": next_id().to_string(), "application_id": super::APP_ID.to_string(), "type": 1,
-           "token": "ping-token", "version": 1})
+    recorded(
+        json!({"id": next_id().to_string(), "application_id": super::APP_ID.to_string(),
+                    "type": 1, "token": "ping-token", "version": 1}),
+    )
+}
+
+/// Records an interaction as built here (before any test bends it) for the contract checks.
+fn recorded(interaction: Value) -> Value {
+    promo_testkit::contract::discord_interaction(&interaction);
+    interaction
 }
 
 /// A slash command with string options.
@@ -110,12 +121,12 @@ pub fn command_with_id(id: u64, name: &str, options: &[(&str, &str)], from: &Fro
         .iter()
         .map(|(n, v)| json!({"name": n, "type": 3, "value": v}))
         .collect();
-    envelope(
+    recorded(envelope(
         id,
         2,
         from,
         json!({"id": "700000000000000001", "name": name, "type": 1, "options": options}),
-    )
+    ))
 }
 
 /// A button click on the bot's public message.
@@ -133,5 +144,5 @@ pub fn button(custom_id: &str, from: &From) -> Value {
         "mention_roles": [], "attachments": [], "embeds": [], "pinned": false, "type": 0,
         "components": [], "flags": 0
     });
-    v
+    recorded(v)
 }

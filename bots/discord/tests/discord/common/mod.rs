@@ -31,8 +31,28 @@ pub fn config(api_url: Option<&str>, budget: Duration) -> DiscordConfig {
     c
 }
 
-pub fn service(store: &Store) -> DiscordService {
-    DiscordService::new(store.clone(), config(None, Duration::from_secs(10)))
+pub fn service(store: &Store) -> Recording {
+    Recording(DiscordService::new(
+        store.clone(),
+        config(None, Duration::from_secs(10)),
+    ))
+}
+
+/// The service, with each JSON answer it gives recorded for the contract checks.
+#[derive(Clone)]
+pub struct Recording(pub DiscordService);
+
+impl Recording {
+    /// Handles `req` as the service does, recording the answer when it is JSON.
+    pub async fn handle(&self, req: Request) -> Handled {
+        let handled = self.0.handle(req).await;
+        if let Ok(answer) = serde_json::from_slice::<Value>(handled.response.body()) {
+            if handled.response.status().is_success() {
+                promo_testkit::contract::discord_response(&answer);
+            }
+        }
+        handled
+    }
 }
 
 /// Now, in Unix seconds (what Discord puts in `X-Signature-Timestamp`).

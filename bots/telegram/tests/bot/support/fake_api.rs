@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
@@ -156,6 +156,7 @@ impl FakeBotApi {
 
     /// Queues an update for `getUpdates`.
     pub fn push_update(&self, update: Value) {
+        promo_testkit::contract::telegram_update(&update);
         self.lock().updates.push_back(update);
         self.updates_ready.notify_waiters();
     }
@@ -164,15 +165,24 @@ impl FakeBotApi {
 async fn answer(
     State(api): State<FakeBotApi>,
     Path((_bot, method)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let params: Value = match content_type.strip_prefix("multipart/form-data") {
+        Some(rest) => form_fields(rest, &body),
+        None => serde_json::from_slice(&body).unwrap_or(Value::Null),
+    };
     // teloxide names methods `SendMessage`; Telegram's names are case-insensitive.
     let mut chars = method.chars();
     let method: String = match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => method,
     };
+    promo_testkit::contract::telegram_call(&method, &params);
     let failure = {
         let mut inner = api.lock();
         inner.calls.push(Call {
@@ -286,4 +296,38 @@ fn message(id: i64, params: &Value) -> Value {
         "date": 1_700_000_000,
         "text": params["text"].clone(),
     })
+}
+
+/// The fields of a `multipart/form-data` body (teloxide sends `setWebhook` so, for its optional
+/// certificate), given the content type after `multipart/form-data`. Telegram reads a list or
+/// object field's value as JSON, and so does this.
+fn form_fields(content_type: &str, body: &[u8]) -> Value {
+    let boundary = content_type
+        .split("boundary=")
+        .nth(1)
+        .unwrap_or_default()
+        .trim_matches('"');
+    let text = String::from_utf8_lossy(body);
+    let mut fields = serde_json::Map::new();
+    for part in text.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|n| n.split('"').next())
+        else {
+            continue;
+        };
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let json = serde_json::from_str::<Value>(value)
+            .ok()
+            .filter(|v| v.is_array() || v.is_object());
+        fields.insert(
+            name.to_owned(),
+            json.unwrap_or_else(|| Value::String(value.to_owned())),
+        );
+    }
+    Value::Object(fields)
 }

@@ -92,8 +92,10 @@ impl Harness {
             .sign_for(promo_core::Surface::TelegramStart, &c, i.as_ref())
     }
 
-    /// Posts `update` to the webhook with the right secret.
+    /// Posts `update` to the webhook with the right secret (recorded for the contract checks:
+    /// it must be an update as Telegram sends it; a hostile body goes through `post_raw`).
     pub async fn post(&self, update: &Value) -> u16 {
+        promo_testkit::contract::telegram_update(&update);
         self.post_raw(update.to_string(), Some(SECRET)).await.0
     }
 

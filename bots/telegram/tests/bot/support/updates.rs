@@ -19,7 +19,11 @@ fn private_chat(id: u64) -> Value {
 
 fn command_entities(text: &str) -> Value {
     if text.starts_with('/') {
-        let len = text.split_whitespace().next().map_or(0, str::len);
+        // Telegram measures entities in UTF-16 code units, not bytes.
+        let len = text
+            .split_whitespace()
+            .next()
+            .map_or(0, |word| word.encode_utf16().count());
         json!([{"offset": 0, "length": len, "type": "bot_command"}])
     } else {
         json!([])
@@ -64,7 +68,7 @@ pub fn group_text(update_id: u32, user_id: u64, chat_id: i64, text: &str) -> Val
 /// A message in a basic group.
 pub fn basic_group_text(update_id: u32, user_id: u64, chat_id: i64, text: &str) -> Value {
     let mut u = group_text(update_id, user_id, chat_id, text);
-    u["message"]["chat"] = json!({"id": chat_id, "title": "Fans", "type": "group", "all_members_are_administrators": true});
+    u["message"]["chat"] = json!({"id": chat_id, "title": "Fans", "type": "group"});
     u
 }
 

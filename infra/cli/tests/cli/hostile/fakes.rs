@@ -105,6 +105,7 @@ async fn telegram_method(
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => method,
     };
+    promo_testkit::contract::telegram_call(&method, &params);
     let id = {
         let mut calls = lock(&calls);
         calls.push(Call {
@@ -152,6 +153,7 @@ async fn discord_any(
     body: Bytes,
 ) -> axum::Json<Value> {
     let params: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    promo_testkit::contract::discord_request(method.as_str(), uri.path(), &params);
     lock(&calls).push(Call {
         method: format!("{method} {}", uri.path()),
         params,
