@@ -124,7 +124,8 @@ impl Delivery {
                 let id = interaction_id(n);
                 let token = format!("load-{id}");
                 let user = json!({"id": f.user.to_string(), "username": format!("user{}", f.index),
-                                  "discriminator": "0", "global_name": null, "avatar": null});
+                                  "discriminator": "0", "global_name": null, "avatar": null,
+                                  "public_flags": 0, "flags": 0, "primary_guild": null});
                 let mut body = json!({
                     "id": id.to_string(),
                     "application_id": DISCORD_APP_ID.to_string(),
@@ -155,11 +156,15 @@ impl Delivery {
                         body["member"] = json!({
                             "user": user, "roles": [], "joined_at": "2020-01-01T00:00:00.000000+00:00",
                             "deaf": false, "mute": false, "flags": 0, "pending": false, "permissions": "0",
+                            "avatar": null, "banner": null, "nick": null, "premium_since": null,
+                            "communication_disabled_until": null,
                         });
                         body["message"] = json!({
                             "id": "800000000000000001", "channel_id": "600000000000000001",
                             "author": {"id": DISCORD_APP_ID.to_string(), "username": "promo",
-                                       "discriminator": "0", "global_name": null, "avatar": null},
+                                       "discriminator": "0", "global_name": null, "avatar": null,
+                                       "public_flags": 0, "flags": 0, "primary_guild": null,
+                                       "bot": true},
                             "content": "Get your code", "timestamp": "2025-01-01T00:00:00.000000+00:00",
                             "edited_timestamp": null, "tts": false, "mention_everyone": false,
                             "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
@@ -174,6 +179,7 @@ impl Delivery {
                         body["context"] = json!(1);
                     }
                 }
+                promo_testkit::contract::discord_interaction(&body);
                 Delivery::Discord {
                     body: body.to_string().into_bytes(),
                     token,
@@ -205,6 +211,7 @@ impl Delivery {
                         "entities": [{"offset": 0, "length": 6, "type": "bot_command"}],
                     }
                 });
+                promo_testkit::contract::telegram_update(&body);
                 Delivery::Telegram(body.to_string().into_bytes())
             }
         }
