@@ -43,10 +43,19 @@ impl Stream {
 // running at once do not interleave; the lock keeps a process's own threads in line.
 static WRITING: Mutex<()> = Mutex::new(());
 
+fn log_dir() -> Option<std::ffi::OsString> {
+    std::env::var_os(LOG_DIR_VAR).filter(|d| !d.is_empty())
+}
+
+/// Whether records are being made (so a caller can skip the work of making one).
+pub fn enabled() -> bool {
+    log_dir().is_some()
+}
+
 /// Appends `record` (an object) to `stream`, when [`LOG_DIR_VAR`] is set; a test never fails
 /// for a record it could not write (the check then finds the record missing).
 pub fn record(stream: Stream, mut record: Value) {
-    let Some(dir) = std::env::var_os(LOG_DIR_VAR).filter(|d| !d.is_empty()) else {
+    let Some(dir) = log_dir() else {
         return;
     };
     if let Some(fields) = record.as_object_mut() {

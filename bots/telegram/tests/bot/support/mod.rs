@@ -95,7 +95,7 @@ impl Harness {
     /// Posts `update` to the webhook with the right secret (recorded for the contract checks:
     /// it must be an update as Telegram sends it; a hostile body goes through `post_raw`).
     pub async fn post(&self, update: &Value) -> u16 {
-        promo_testkit::contract::telegram_update(&update);
+        promo_testkit::contract::telegram_update(update);
         self.post_raw(update.to_string(), Some(SECRET)).await.0
     }
 
