@@ -17,7 +17,9 @@
 # run's secrets, Discord's Ed25519 signature made with a key pair generated here).
 #
 # Environment: PROMO_TOOLS (default ~/.cache/promo-tools) holds the pinned tool's venv;
-# PROMO_CLI, a `promo` binary already built (default: built here); CARGO_TARGET_DIR is honoured.
+# PROMO_CLI, a `promo` binary already built (default: built here); PROMO_EMULATOR_LOGS, a
+# directory to keep the run's logs in (the emulator's, with the functions' own); CARGO_TARGET_DIR
+# is honoured.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 ROOT=$PWD
@@ -49,6 +51,9 @@ cleanup() {
     done
     kill -KILL -- "-$pgid" 2>/dev/null || true
   done
+  if [ -n "${PROMO_EMULATOR_LOGS:-}" ]; then
+    mkdir -p "$PROMO_EMULATOR_LOGS" && cp "$WORK"/*.log "$PROMO_EMULATOR_LOGS"/ 2>/dev/null || true
+  fi
   if [ "$status" -ne 0 ]; then
     for log in "$WORK"/*.log; do
       [ -f "$log" ] || continue
@@ -293,5 +298,18 @@ expect discord-ping status 200
 expect_json discord-ping
 expect discord-ping body.type 1
 [ "$(answer discord-ping body)" = '{"type":1}' ] || fail "discord-ping: the body is $(answer discord-ping body), expected exactly {\"type\":1}"
+
+step "discord: POST /discord/interactions, /claim in the bot's DM"
+invoke promo-discord discord-claim.json discord-claim "$WORK/discord.pem"
+expect discord-claim status 200
+expect_json discord-claim
+expect discord-claim body.type 4
+expect discord-claim body.data.flags 64
+DC_TEXT=$(answer discord-claim body.data.content)
+DC_CODE=""
+for c in "${CODES[@]}"; do case $DC_TEXT in *"$c"*) DC_CODE=$c ;; esac; done
+[ -n "$DC_CODE" ] || fail "discord-claim: the ephemeral reply holds no imported code: $DC_TEXT"
+[ "$DC_CODE" != "$CODE" ] && [ "$DC_CODE" != "$TG_CODE" ] ||
+  fail "discord-claim: the Discord follower got a code already issued to another follower"
 
 step "passed: issue, Telegram and Discord under cargo lambda watch $CARGO_LAMBDA_VERSION"
