@@ -118,7 +118,7 @@ cargo build --locked --quiet -p promo-testkit --example engine
 if [ -n "${PROMO_CLI:-}" ]; then
   CLI=$PROMO_CLI
 else
-  cargo build --locked --quiet -p promo-cli --bin promo
+  cargo build --locked --quiet --bin promo
   CLI=$TARGET/debug/promo
 fi
 [ -x "$CLI" ] || fail "no seller CLI at $CLI"
