@@ -147,11 +147,15 @@ if [ "$dry_run" -eq 0 ]; then
   fi
 fi
 
+# NAME=VALUE for --parameter-overrides. sam refuses a bare `NAME=` ("not a valid format"), so an
+# empty value is passed quoted, `NAME=""`, which sam reads as empty (found by the rehearsal).
+param() { if [ -n "$2" ]; then printf '%s=%s' "$1" "$2"; else printf '%s=""' "$1"; fi; }
 step "deploy the stack $stack to $region" \
   sam deploy --template-file infra/template.yaml --stack-name "$stack" --region "$region" \
     --capabilities CAPABILITY_IAM --resolve-s3 --no-fail-on-empty-changeset \
-    --parameter-overrides "Architecture=$arch" "AlarmEmail=$alarm_email" \
-      "TelegramBotUsername=${PROMO_TELEGRAM_BOT:-}" "DiscordApplicationId=${PROMO_DISCORD_APP_ID:-}" \
+    --parameter-overrides "Architecture=$arch" "$(param AlarmEmail "$alarm_email")" \
+      "$(param TelegramBotUsername "${PROMO_TELEGRAM_BOT:-}")" \
+      "$(param DiscordApplicationId "${PROMO_DISCORD_APP_ID:-}")" \
       "TelegramReservedConcurrency=${concurrency[0]}" "DiscordReservedConcurrency=${concurrency[1]}" \
       "StatsReservedConcurrency=${concurrency[2]}"
 

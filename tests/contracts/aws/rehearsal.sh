@@ -131,4 +131,7 @@ PY
 
 deploy again
 checks again
+# The campaign is still there: the update kept the table and its items.
+promo stats spring --json | grep -q '"pool_size": 40' || fail "the campaign after the second deploy"
+echo "  ok      the campaign survived the update"
 echo "deploy rehearsal: OK ($(( $(date +%s) - started )) s)"
