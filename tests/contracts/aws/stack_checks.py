@@ -40,9 +40,10 @@ check(names == sorted([stack, "aws-sam-cli-managed-default"]),
 described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
 check(described["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE"), f"stack status {described['StackStatus']}")
 outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
-types = {}
+types, physical = {}, {}
 for r in cfn.list_stack_resources(StackName=stack)["StackResourceSummaries"]:
     types.setdefault(r["ResourceType"], []).append(r["LogicalResourceId"])
+    physical[r["LogicalResourceId"]] = r["PhysicalResourceId"]
 check("AWS::Serverless::Function" not in types and len(types.get("AWS::Lambda::Function", [])) == 7,
       f"seven AWS::Lambda::Function from the transform, found {sorted(types.get('AWS::Lambda::Function', []))}")
 check(len(types.get("AWS::ApiGatewayV2::Api", [])) == 1, "one HTTP API (AWS::ApiGatewayV2::Api)")
@@ -103,6 +104,12 @@ for f in functions:
           f"{f['FunctionName']}: provided.al2023, bootstrap, code of {f['CodeSize']} bytes")
     check("PROMO_SECRET_IDS" in f.get("Environment", {}).get("Variables", {}),
           f"{f['FunctionName']}: PROMO_SECRET_IDS in its environment")
+# deploy.sh's --reserved-concurrency auto, on an account whose limit allows it (moto's does).
+for logical, want in {"TelegramFunction": 40, "DiscordFunction": 100, "StatsFunction": 10,
+                      "IssueFunction": None, "RedeemFunction": None}.items():
+    got = lam.get_function(FunctionName=physical.get(logical, logical)).get("Concurrency", {}) \
+        .get("ReservedConcurrentExecutions")
+    check(got == want, f"{logical}: reserved concurrency {got}")
 apis = apigw.get_apis()["Items"]
 routes = sorted(r["RouteKey"] for r in apigw.get_routes(ApiId=apis[0]["ApiId"])["Items"]) if apis else []
 check(len(apis) == 1 and len(routes) == 9, f"one HTTP API with the template's nine routes: {routes}")
