@@ -72,6 +72,12 @@ export PROMO_TELEGRAM_TOKEN="123456:rehearsal-telegram-token" PROMO_TELEGRAM_BOT
   PROMO_DISCORD_PUBLIC_KEY="$(python3 -c 'print("ab" * 32)')" \
   PROMO_TELEGRAM_API_URL="http://127.0.0.1:$fake_port" PROMO_DISCORD_API_URL="http://127.0.0.1:$fake_port"
 export PATH="$bin:$PATH"
+# sam asks PyPI for a newer version of itself once a week, unless its own metadata says it just
+# did: a private config directory that says so keeps it on loopback too.
+export __SAM_CLI_APP_DIR="$work/sam"
+mkdir -p "$__SAM_CLI_APP_DIR"
+python3 -c 'import json,sys,time; json.dump({"lastVersionCheck": time.time(), "telemetryEnabled": False}, open(sys.argv[1], "w"))' \
+  "$__SAM_CLI_APP_DIR/metadata.json"
 stack=promo-rehearsal
 
 # The store's own table definition (schema.rs), made by the CLI, to compare the stack's with.
