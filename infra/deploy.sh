@@ -13,10 +13,13 @@
 # Discord endpoint and the dashboards when the account's Lambda limit allows it, else none.
 # --dry-run prints every step and runs none; secret values are never printed, and never put on
 # a command line: they go through files only this user can read, removed on exit.
+# For the deploy rehearsal (tests/contracts/aws/rehearsal.sh): PROMO_DEPLOY_PROFILE=dev builds
+# the functions unoptimised (minutes sooner); PROMO_CLI=<a built promo binary> runs that
+# instead of `cargo run --release -p promo-cli`.
 set -euo pipefail
 
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -88,7 +91,12 @@ fi
 
 # shellcheck source=infra/functions.sh
 source "$root/infra/functions.sh"
-build_flags=(--release)
+# release unless the rehearsal asks for dev: what a seller deploys is always optimised.
+case "${PROMO_DEPLOY_PROFILE:-release}" in
+  release) build_flags=(--release) ;;
+  dev) build_flags=() ;;
+  *) echo "PROMO_DEPLOY_PROFILE must be release or dev" >&2; exit 2 ;;
+esac
 [ "$arch" = "arm64" ] && build_flags+=(--arm64)
 for package in "${FUNCTION_PACKAGES[@]}"; do build_flags+=(-p "$package"); done
 step "build every function for provided.al2023 ($arch)" \
@@ -139,11 +147,15 @@ if [ "$dry_run" -eq 0 ]; then
   fi
 fi
 
+# NAME=VALUE for --parameter-overrides. sam refuses a bare `NAME=` ("not a valid format"), so an
+# empty value is passed quoted, `NAME=""`, which sam reads as empty (found by the rehearsal).
+param() { if [ -n "$2" ]; then printf '%s=%s' "$1" "$2"; else printf '%s=""' "$1"; fi; }
 step "deploy the stack $stack to $region" \
   sam deploy --template-file infra/template.yaml --stack-name "$stack" --region "$region" \
     --capabilities CAPABILITY_IAM --resolve-s3 --no-fail-on-empty-changeset \
-    --parameter-overrides "Architecture=$arch" "AlarmEmail=$alarm_email" \
-      "TelegramBotUsername=${PROMO_TELEGRAM_BOT:-}" "DiscordApplicationId=${PROMO_DISCORD_APP_ID:-}" \
+    --parameter-overrides "Architecture=$arch" "$(param AlarmEmail "$alarm_email")" \
+      "$(param TelegramBotUsername "${PROMO_TELEGRAM_BOT:-}")" \
+      "$(param DiscordApplicationId "${PROMO_DISCORD_APP_ID:-}")" \
       "TelegramReservedConcurrency=${concurrency[0]}" "DiscordReservedConcurrency=${concurrency[1]}" \
       "StatsReservedConcurrency=${concurrency[2]}"
 
@@ -207,7 +219,8 @@ secret_step "fill the secrets: generated keys (kept once made), the bot tokens f
   "aws secretsmanager put-secret-value --secret-id <each secret> --secret-string file://<0600 file>" \
   fill_secrets
 
-promo=(env "PROMO_TABLE=$table" "AWS_REGION=$region" cargo run --quiet --release -p promo-cli --)
+if [ -n "${PROMO_CLI:-}" ]; then cli=("$PROMO_CLI"); else cli=(cargo run --quiet --release -p promo-cli --); fi
+promo=(env "PROMO_TABLE=$table" "AWS_REGION=$region" "${cli[@]}")
 if [ -n "${PROMO_TELEGRAM_TOKEN:-}" ]; then
   # The webhook's secret token reaches the CLI in its environment, not its arguments; the CLI
   # prints the secret after its first line, which is all that is shown here.
