@@ -55,4 +55,19 @@ PY
 }
 checkov "$root/infra/template.yaml"
 checkov "$transformed"
+
+# Negative controls: the same tools, run as above, must refuse a template broken on purpose, or
+# the clean verdicts above would prove nothing.
+broken="$out/broken"; mkdir -p "$broken"
+sed 's/Runtime: provided.al2023/Runtime: provided.al2099/' "$root/infra/template.yaml" >"$broken/runtime.yaml"
+sed 's/PointInTimeRecoveryEnabled: true/PointInTimeRecoveryEnabled: false/' "$root/infra/template.yaml" >"$broken/pitr.yaml"
+cmp -s "$broken/runtime.yaml" "$root/infra/template.yaml" && fail "negative control: no Runtime line to break"
+cmp -s "$broken/pitr.yaml" "$root/infra/template.yaml" && fail "negative control: no PITR line to break"
+if "$bin/cfn-lint" "$broken/runtime.yaml" >/dev/null 2>&1; then
+  fail "negative control: cfn-lint accepted an unknown Lambda runtime"
+fi
+if (checkov "$broken/pitr.yaml") >/dev/null 2>&1; then
+  fail "negative control: checkov accepted a table without point-in-time recovery"
+fi
+echo "negative controls: cfn-lint refuses an unknown runtime, checkov a table without PITR"
 echo "template contracts: OK (checkov skips, each with its reason: $skips)"

@@ -3,8 +3,9 @@
 //! it. Least privilege: each function's role names exactly the table actions, indexes and key
 //! prefixes it uses, and only its own secrets and log group; the store calls each function
 //! makes, run against the embedded engine through a recording proxy, are all allowed by its
-//! role and use every grant. The public functions have reserved concurrency. cfn-lint (run by
-//! `.ci/run`) checks the template against CloudFormation itself.
+//! role and use every grant. The public functions have reserved concurrency.
+//! `tests/contracts/aws/template.sh` (run by `.ci/run`) checks the template against
+//! CloudFormation itself: the SAM transform, cfn-lint and checkov.
 
 use promo_store::table::schema::{IndexDef, KeyAttr, table_def};
 use serde_yaml::Value;
