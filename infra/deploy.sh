@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Deploys promo into the seller's AWS account in one command:
 #   build (cargo lambda) -> deploy (SAM) -> fill the secrets (Secrets Manager) -> Telegram
-#   webhook -> Discord commands -> print the endpoints.
+#   webhook -> Discord endpoint URL and commands -> print the endpoints and the invite link.
 #
 # Usage: infra/deploy.sh --stack NAME --region REGION [--arm64] [--alarm-email ADDR]
 #                        [--reserved-concurrency auto|0|TELEGRAM,DISCORD,STATS] [--dry-run]
 #
-# Bot settings come from the environment (a bot whose token is unset is skipped):
+# Bot settings come from the environment: a bot with none of its variables set is skipped, a
+# bot with only some of them is refused (naming the missing ones):
 #   PROMO_TELEGRAM_TOKEN, PROMO_TELEGRAM_BOT (username)
 #   PROMO_DISCORD_TOKEN, PROMO_DISCORD_APP_ID, PROMO_DISCORD_PUBLIC_KEY
 # --reserved-concurrency: auto (default) reserves 40,100,10 for the Telegram webhook, the
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -40,6 +41,21 @@ done
 [[ "$stack" =~ ^[A-Za-z][A-Za-z0-9-]{0,127}$ ]] || { echo "invalid stack name: $stack" >&2; exit 2; }
 [[ "$reserved" =~ ^(auto|0|[0-9]{1,4},[0-9]{1,4},[0-9]{1,4})$ ]] \
   || { echo "--reserved-concurrency must be auto, 0 or TELEGRAM,DISCORD,STATS" >&2; exit 2; }
+
+# A bot is deployed with all of its variables or none: a token without its username (or an app
+# without its public key) would deploy a bot that fails on its first update.
+bot_vars() {
+  local bot="$1" set=() missing=() name; shift
+  for name in "$@"; do
+    if [ -n "${!name:-}" ]; then set+=("$name"); else missing+=("$name"); fi
+  done
+  if [ "${#set[@]}" -gt 0 ] && [ "${#missing[@]}" -gt 0 ]; then
+    echo "$bot is half set: ${missing[*]} not set (${set[*]} set). Set all of them, or none to deploy without $bot." >&2
+    exit 2
+  fi
+}
+bot_vars Telegram PROMO_TELEGRAM_TOKEN PROMO_TELEGRAM_BOT
+bot_vars Discord PROMO_DISCORD_TOKEN PROMO_DISCORD_APP_ID PROMO_DISCORD_PUBLIC_KEY
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -240,9 +256,19 @@ else
   echo "    (PROMO_TELEGRAM_TOKEN unset: Telegram skipped)"
 fi
 
+# The invite link, from the CLI (its scopes and permissions are defined there, once).
+discord_invite() {
+  if [ "$dry_run" -eq 1 ]; then echo '(promo discord invite)'; else "${promo[@]}" discord invite; fi
+}
+discord_lines="  Discord             not deployed (PROMO_DISCORD_TOKEN unset)"
 if [ -n "${PROMO_DISCORD_TOKEN:-}" ]; then
   # The token reaches the CLI in its environment (PROMO_DISCORD_TOKEN), not its arguments.
-  step "register the Discord slash commands" "${promo[@]}" discord register-commands
+  # Discord checks the endpoint with a signed PING before it takes the URL: the function is up
+  # and its public key is in its secret by now.
+  step "point the Discord application at $api_url/discord/interactions and register the slash commands" \
+    "${promo[@]}" discord setup --url "$api_url"
+  discord_lines="  Discord endpoint    $api_url/discord/interactions  (set as the application's Interactions Endpoint URL)
+  Discord invite      $(discord_invite)"
 else
   echo "    (PROMO_DISCORD_TOKEN unset: Discord skipped)"
 fi
@@ -254,7 +280,7 @@ promo is deployed: stack $stack in $region.
   claims              POST $api_url/v1/campaigns/{campaign}/claims
   redemptions         POST $api_url/v1/redemptions
   Telegram webhook    $api_url/telegram/webhook
-  Discord endpoint    $api_url/discord/interactions  (paste into the developer portal)
+$discord_lines
   link secret         $link_secret  (PROMO_LINK_SECRET for \`promo influencer link\`)
   reserved            Telegram ${concurrency[0]}, Discord ${concurrency[1]}, dashboards ${concurrency[2]} (0: unreserved)$reserved_note
   seller CLI          PROMO_TABLE=$table AWS_REGION=$region promo campaign list

@@ -3,7 +3,8 @@
 Usage: fake_platforms.py PORT RECORD.jsonl
 
 Telegram: POST /bot<token>/<method> answers {"ok": true, "result": true}. Discord: PUT
-/api/v10/applications/<app>/commands answers the commands back with ids, as Discord does. Every
+/api/v10/applications/<app>/commands answers the commands back with ids, as Discord does, and
+PATCH /api/v10/applications/@me answers the application with the endpoint URL it was sent. Every
 request is appended to RECORD as one JSON line (method, path, body, the Authorization scheme
 only); nothing is printed, since paths and headers carry the bot tokens.
 """
@@ -45,6 +46,9 @@ class Fake(BaseHTTPRequestHandler):
                           type=c.get("type", 1),
                           default_member_permissions=c.get("default_member_permissions"))
                      for i, c in enumerate(body or [])]
+        elif self.command == "PATCH" and self.path == "/api/v10/applications/@me":
+            reply = {"id": "1234567890", "name": "rehearsal", "flags": 0,
+                     "interactions_endpoint_url": (body or {}).get("interactions_endpoint_url")}
         else:
             self.send_response(404)
             self.end_headers()

@@ -2,8 +2,9 @@
 # The deploy rehearsal: infra/deploy.sh, run end to end twice against moto on loopback, with fake
 # Telegram and Discord APIs. Checks that the stack is built from the SAM-transformed template,
 # that the table is the store's definition, that the secrets hold the bot tokens, that the
-# webhook and the slash commands were registered; runs a campaign with the seller CLI against the
-# stack's table; then deploys again and checks that nothing was made twice or lost its value.
+# webhook, the Discord Interactions Endpoint URL and the slash commands were set; runs a campaign
+# with the seller CLI against the stack's table; then deploys again and checks that nothing was
+# made twice or lost its value.
 #
 # Usage: tests/contracts/aws/rehearsal.sh
 #   PROMO_CLI       a built seller CLI (default target/debug/promo, as `cargo test` leaves it)
@@ -121,7 +122,10 @@ PY
 promo() { PROMO_TABLE="$table" "$PROMO_CLI" "$@"; }
 promo campaign create spring --name Spring --product B0EXAMPLE1 --discount "20% off" --days 14 \
   >/dev/null || fail "promo campaign create"
-promo codes import spring "$work/codes.txt" | grep -q '^imported: 40$' || fail "promo codes import"
+# Output is read whole, then matched: `promo ... | grep -q` would close the pipe at the first
+# match while promo still writes (with pipefail, a failure that depends on timing).
+imported="$(promo codes import spring "$work/codes.txt")" || fail "promo codes import"
+grep -q '^imported: 40$' <<<"$imported" || fail "promo codes import: not 40 imported"
 promo influencer add spring alice --name Alice --quota 10 >/dev/null || fail "promo influencer add"
 # The link secret goes to the CLI in its environment only, from a 0600 file.
 aws secretsmanager get-secret-value --secret-id "$link_secret_id" --query SecretString \
@@ -143,6 +147,7 @@ PY
 deploy again
 checks again
 # The campaign is still there: the update kept the table and its items.
-promo stats spring --json | grep -q '"pool_size": 40' || fail "the campaign after the second deploy"
+after="$(promo stats spring --json)" || fail "promo stats after the second deploy"
+grep -q '"pool_size": 40' <<<"$after" || fail "the campaign after the second deploy"
 echo "  ok      the campaign survived the update"
 echo "deploy rehearsal: OK ($(( $(date +%s) - started )) s)"

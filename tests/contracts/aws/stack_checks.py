@@ -115,7 +115,7 @@ routes = sorted(r["RouteKey"] for r in apigw.get_routes(ApiId=apis[0]["ApiId"])[
 check(len(apis) == 1 and len(routes) == 9, f"one HTTP API with the template's nine routes: {routes}")
 check(len(sched.list_schedules()["Schedules"]) == 2, "two schedules in EventBridge Scheduler")
 
-# The fakes: the webhook (URL, secret token as stored), the menu, the Discord commands.
+# The fakes: the webhook (URL, secret token as stored), the menu, the Discord endpoint URL and commands.
 seen = [json.loads(l) for l in open(record)]
 token = os.environ["PROMO_TELEGRAM_TOKEN"]
 hooks = [r for r in seen if r["path"] == f"/bot{token}/SetWebhook" or r["path"] == f"/bot{token}/setWebhook"]
@@ -127,6 +127,13 @@ if hooks:
     check(body.get("secret_token") == values["PROMO_TELEGRAM_SECRET"], "webhook secret token is the stored one")
 menus = [r for r in seen if r["path"].lower() == f"/bot{token}/setmycommands"]
 check(len(menus) == runs, f"{runs} setMyCommands call(s)")
+endpoints = [r for r in seen if r["method"] == "PATCH" and r["path"] == "/api/v10/applications/@me"]
+check(len(endpoints) == runs, f"{runs} Interactions Endpoint URL update(s), found {len(endpoints)}")
+if endpoints:
+    url = (endpoints[-1]["body"] or {}).get("interactions_endpoint_url")
+    check(url == outputs["ApiUrl"] + "/discord/interactions", f"Interactions Endpoint URL {url}")
+    check(endpoints[-1]["authorization"] == "Bot " + os.environ["PROMO_DISCORD_TOKEN"],
+          "endpoint URL set with the bot token")
 app = os.environ["PROMO_DISCORD_APP_ID"]
 commands = [r for r in seen if r["method"] == "PUT" and r["path"] == f"/api/v10/applications/{app}/commands"]
 check(len(commands) == runs, f"{runs} Discord bulk command registration(s), found {len(commands)}")

@@ -48,6 +48,7 @@ const ROUTES = [
     "IncomingWebhookUpdateForInteractionCallbackRequestPartial",
     spec.IncomingWebhookUpdateForInteractionCallbackRequestPartialSchema],
   ["POST", /^\/channels\/\d+\/messages$/, "MessageCreateRequest", spec.MessageCreateRequestSchema],
+  ["PATCH", /^\/applications\/@me$/, "ApplicationFormPartial", spec.ApplicationFormPartialSchema],
   ["PUT", /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/, "ApplicationCommandUpdateRequest[]",
     z.array(spec.ApplicationCommandUpdateRequestSchema).check(z.maxLength(100))],
 ];

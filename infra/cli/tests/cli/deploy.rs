@@ -50,7 +50,8 @@ fn a_dry_run_prints_every_step_in_order_and_no_secret() {
         "[3] fill the secrets",
         "--secret-string file://<0600 file>",
         "[4] point the Telegram bot at",
-        "[5] register the Discord slash commands",
+        "[5] point the Discord application at",
+        "discord setup --url",
         "promo is deployed: stack shop in eu-west-1.",
     ];
     let mut at = 0;
@@ -84,7 +85,7 @@ fn bots_without_tokens_are_skipped() {
         text.contains("Telegram skipped") && text.contains("Discord skipped"),
         "{text}"
     );
-    assert!(!text.contains("set-webhook") && !text.contains("register-commands"));
+    assert!(!text.contains("set-webhook") && !text.contains("discord setup"));
 }
 
 #[test]
@@ -107,6 +108,52 @@ fn missing_or_bad_arguments_are_refused() {
         let out = deploy(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?} ran a step");
+    }
+}
+
+#[test]
+fn a_half_set_bot_is_refused_naming_what_is_missing() {
+    let cases: [(&str, &[&str], &str); 4] = [
+        (
+            "PROMO_TELEGRAM_BOT",
+            &[],
+            "Telegram is half set: PROMO_TELEGRAM_BOT not set",
+        ),
+        (
+            "PROMO_TELEGRAM_TOKEN",
+            &[],
+            "Telegram is half set: PROMO_TELEGRAM_TOKEN not set",
+        ),
+        (
+            "PROMO_DISCORD_PUBLIC_KEY",
+            &[],
+            "Discord is half set: PROMO_DISCORD_PUBLIC_KEY not set",
+        ),
+        (
+            "PROMO_DISCORD_APP_ID",
+            &["PROMO_DISCORD_PUBLIC_KEY"],
+            "Discord is half set: PROMO_DISCORD_APP_ID PROMO_DISCORD_PUBLIC_KEY not set (PROMO_DISCORD_TOKEN set)",
+        ),
+    ];
+    for (unset, also, refusal) in cases {
+        let mut cmd = Command::new("bash");
+        cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy.sh"))
+            .args(["--stack", "shop", "--region", "us-east-1", "--dry-run"])
+            .env("PROMO_TELEGRAM_TOKEN", "123456:telegram-token-value")
+            .env("PROMO_TELEGRAM_BOT", "shop_bot")
+            .env("PROMO_DISCORD_TOKEN", "discord-token-value")
+            .env("PROMO_DISCORD_PUBLIC_KEY", "ab".repeat(32))
+            .env("PROMO_DISCORD_APP_ID", "1234567890")
+            .env_remove(unset);
+        for name in also {
+            cmd.env(name, "");
+        }
+        let out = cmd.output().expect("running deploy.sh");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{unset}: {err}");
+        assert!(out.stdout.is_empty(), "{unset}: a step ran");
+        assert!(err.contains(refusal), "{unset}: {err}");
+        assert!(!err.contains("token-value"), "a secret was printed");
     }
 }
 
@@ -177,9 +224,12 @@ case "$tool" in
         printf 'webhook set: %s/telegram/webhook\n' "$(arg --url "$@")"
         printf 'store this secret as PROMO_TELEGRAM_SECRET for the webhook handler:\n%s\n' \
           "$PROMO_TELEGRAM_SECRET" ;;
-      *"discord register-commands"*)
+      *"discord setup"*)
         [ -n "${PROMO_DISCORD_TOKEN:-}" ] || { echo "no token in the environment" >&2; exit 1; }
+        printf 'interactions endpoint set: %s/discord/interactions\n' "$(arg --url "$@")"
         echo "registered globally: /claim, /stats" ;;
+      *"discord invite"*)
+        echo "https://discord.com/oauth2/authorize?client_id=$PROMO_DISCORD_APP_ID&scope=bot%20applications.commands&permissions=3072" ;;
       *) ;;
     esac ;;
 esac
@@ -423,8 +473,14 @@ fn an_older_stack_keeps_its_api_key_link_secret_and_webhook_secret() {
         "PROMO_DISCORD_TOKEN": "",
     });
     std::fs::write(account.state().join("secret-legacy"), legacy.to_string()).expect("legacy");
-    // Only the Telegram token is given again (a new one); the rest comes from the old secret.
-    let out = account.deploy(&[], &[("PROMO_TELEGRAM_TOKEN", TELEGRAM_TOKEN)]);
+    // Only the Telegram bot is given again (a new token); the rest comes from the old secret.
+    let out = account.deploy(
+        &[],
+        &[
+            ("PROMO_TELEGRAM_TOKEN", TELEGRAM_TOKEN),
+            ("PROMO_TELEGRAM_BOT", "shop_bot"),
+        ],
+    );
     assert_ok(&out);
     account.assert_no_secret_leaked(&out);
     assert_eq!(

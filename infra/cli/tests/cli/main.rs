@@ -9,6 +9,7 @@ mod crash;
 mod demo;
 mod deploy;
 mod discord;
+mod discord_setup;
 mod engine_closed;
 mod hostile;
 mod platforms;

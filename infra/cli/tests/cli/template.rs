@@ -751,6 +751,40 @@ fn the_public_functions_have_reserved_concurrency_that_zero_turns_off() {
     }
 }
 
+#[test]
+fn a_bot_is_deployed_only_when_its_parameter_is_set() {
+    let t = template();
+    // deploy.sh passes the username or the app id only with all of the bot's variables.
+    for (condition, parameter, prefix) in [
+        ("HasTelegram", "TelegramBotUsername", "Telegram"),
+        ("HasDiscord", "DiscordApplicationId", "Discord"),
+    ] {
+        assert_eq!(t["Parameters"][parameter]["Default"].as_str(), Some(""));
+        let set = match &t["Conditions"][condition] {
+            Value::Tagged(not) if tag_of(not) == "Not" => match &not.value[0] {
+                Value::Tagged(equals) if tag_of(equals) == "Equals" => {
+                    strings(&equals.value) == [format!("Ref:{parameter}"), String::new()]
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        assert!(set, "{condition} is not `{parameter} is set`");
+        // The bot's functions, roles and log groups; its secret stays (the alerts use it, and
+        // deploy.sh fills it either way).
+        let mut conditional = Vec::new();
+        for (name, resource) in resources(&t) {
+            let name = name.as_str().expect("resource name");
+            let kind = resource["Type"].as_str().unwrap_or_default();
+            if name.starts_with(prefix) && !kind.starts_with("AWS::SecretsManager") {
+                assert_eq!(resource["Condition"].as_str(), Some(condition), "{name}");
+                conditional.push(name);
+            }
+        }
+        assert!(conditional.len() >= 3, "{prefix}: {conditional:?}");
+    }
+}
+
 /// Whether `text` matches an IAM `StringLike` pattern (`*` any run, `?` one character).
 fn like(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());

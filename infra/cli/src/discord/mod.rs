@@ -1,4 +1,5 @@
-//! `promo discord ...`: register the bot's commands, map a server to an influencer, allow a
+//! `promo discord ...`: set the bot up (its Interactions Endpoint URL, its commands, its invite
+//! link; `setup.rs`), register the bot's commands, map a server to an influencer, allow a
 //! server to post claim buttons, set a campaign's eligibility rules, creator codes and reply
 //! translations, the bot's default campaign, and list the claims credited through typed creator codes.
 
@@ -15,6 +16,8 @@ use promo_store::Store;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+mod setup;
 
 /// A Discord id (snowflake) as Discord writes it: a decimal without leading zeros, not 0.
 /// Anything else is refused, so one server or role has exactly one spelling in the settings.
@@ -41,6 +44,34 @@ pub enum Switch {
 /// The Discord bot's set-up.
 #[derive(Debug, Subcommand)]
 pub enum DiscordCommand {
+    /// Sets the application's Interactions Endpoint URL to this deployment's through Discord's
+    /// API (Discord checks it with a signed PING first, so the endpoint must be up), registers
+    /// the slash commands, and prints the link that adds the bot to a server.
+    Setup {
+        /// The public base URL (the stack's API URL, or the https tunnel in front of `promo
+        /// serve`); `/discord/interactions` is appended unless it is there.
+        #[arg(long)]
+        url: String,
+        /// Register the commands in this server only (instant) instead of globally.
+        #[arg(long, value_parser = snowflake)]
+        guild: Option<u64>,
+        /// The application id.
+        #[arg(long, env = APP_ID_ENV)]
+        app_id: u64,
+        /// The bot token.
+        #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
+        token: String,
+        /// Another Discord API base (tests).
+        #[arg(long, env = API_URL_ENV)]
+        api_url: Option<String>,
+    },
+    /// Prints the link that adds the bot to a server, with exactly the scopes (`bot`,
+    /// `applications.commands`) and permissions (View Channel, Send Messages) it uses.
+    Invite {
+        /// The application id.
+        #[arg(long, env = APP_ID_ENV)]
+        app_id: u64,
+    },
     /// Registers the bot's slash commands, replacing every command it had (bulk overwrite).
     RegisterCommands {
         /// Register in this server only (instant; global commands can take a while to show).
@@ -142,6 +173,29 @@ pub enum DiscordCommand {
 /// Runs one `promo discord` command.
 pub async fn run(store: &Store, cmd: DiscordCommand) -> anyhow::Result<()> {
     match cmd {
+        DiscordCommand::Setup {
+            url,
+            guild,
+            app_id,
+            token,
+            api_url,
+        } => {
+            let endpoint = setup::interactions_endpoint(&url)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("--url {url:?}"))?;
+            let token = SecretString::from(token);
+            let base = api_url.as_deref().unwrap_or("https://discord.com");
+            setup::set_interactions_endpoint(base, &token, &endpoint).await?;
+            println!("interactions endpoint set: {endpoint}");
+            let api = DiscordApi::for_app(app_id, Some(&token), api_url.as_deref());
+            let names = register_commands(api.http(), guild)
+                .await
+                .context("registering the commands with Discord")?;
+            let place = guild.map_or("globally".to_owned(), |g| format!("in server {g}"));
+            println!("registered {place}: /{}", names.join(", /"));
+            println!("add the bot to a server: {}", setup::invite_url(app_id));
+        }
+        DiscordCommand::Invite { app_id } => println!("{}", setup::invite_url(app_id)),
         DiscordCommand::RegisterCommands {
             guild,
             app_id,
