@@ -13,16 +13,24 @@ use teloxide::types::BotCommand;
 /// The webhook URL for a public base URL: `https://host/prefix` → `https://host/prefix/telegram/webhook`
 /// (a URL that already ends with the route is kept).
 pub fn webhook_url(base: &str) -> Result<reqwest::Url, String> {
-    let route = promo_api::routes::TELEGRAM_WEBHOOK.path;
-    let base = base.trim().trim_end_matches('/');
-    let full = if base.ends_with(route) {
-        base.to_owned()
-    } else {
-        format!("{base}{route}")
-    };
-    let url = reqwest::Url::parse(&full).map_err(|e| format!("{base:?} is not a URL: {e}"))?;
+    // Parsed before the route is appended: `https://` trimmed of its slashes and joined to the
+    // route would read as the host `telegram`, and a query would swallow the route.
+    let mut url =
+        reqwest::Url::parse(base.trim()).map_err(|e| format!("{base:?} is not a URL: {e}"))?;
     if url.scheme() != "https" {
         return Err("Telegram only delivers webhooks to https URLs".into());
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{base:?} has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{base:?} must not have a query or a fragment"));
+    }
+    let route = promo_api::routes::TELEGRAM_WEBHOOK.path;
+    let path = url.path().trim_end_matches('/');
+    if !path.ends_with(route) {
+        let full = format!("{path}{route}");
+        url.set_path(&full);
     }
     Ok(url)
 }
@@ -73,5 +81,13 @@ mod tests {
         assert_eq!(webhook_url(want).map(String::from).as_deref(), Ok(want));
         assert!(webhook_url("http://example.com").is_err());
         assert!(webhook_url("not a url").is_err());
+        for bad in [
+            "https://",
+            "https:",
+            "https://example.com/?a=1",
+            "https://example.com/#a",
+        ] {
+            assert!(webhook_url(bad).is_err(), "{bad:?} accepted");
+        }
     }
 }

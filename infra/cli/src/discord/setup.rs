@@ -26,14 +26,9 @@ pub fn invite_url(app_id: u64) -> String {
 /// front of `promo serve`): the route is appended unless it is already there. Discord only
 /// calls https URLs; credentials, a query or a fragment in it are refused.
 pub fn interactions_endpoint(base: &str) -> Result<reqwest::Url, String> {
-    let route = DISCORD_INTERACTIONS.path;
-    let base = base.trim().trim_end_matches('/');
-    let full = if base.ends_with(route) {
-        base.to_owned()
-    } else {
-        format!("{base}{route}")
-    };
-    let url = reqwest::Url::parse(&full).map_err(|e| format!("not a URL: {e}"))?;
+    // Parsed before the route is appended: `https://` trimmed of its slashes and joined to the
+    // route would read as the host `discord`.
+    let mut url = reqwest::Url::parse(base.trim()).map_err(|e| format!("not a URL: {e}"))?;
     if url.scheme() != "https" {
         return Err("Discord only calls https endpoints".into());
     }
@@ -45,6 +40,12 @@ pub fn interactions_endpoint(base: &str) -> Result<reqwest::Url, String> {
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err("the URL must not have a query or a fragment".into());
+    }
+    let route = DISCORD_INTERACTIONS.path;
+    let path = url.path().trim_end_matches('/');
+    if !path.ends_with(route) {
+        let full = format!("{path}{route}");
+        url.set_path(&full);
     }
     if url.as_str().len() > 2_000 {
         return Err("the URL is longer than 2000 characters".into());
@@ -134,6 +135,12 @@ mod tests {
 
     #[test]
     fn the_endpoint_ends_with_the_route_once() {
+        assert_eq!(
+            interactions_endpoint("https://tunnel.example.com/prod/")
+                .map(String::from)
+                .as_deref(),
+            Ok("https://tunnel.example.com/prod/discord/interactions")
+        );
         let want = "https://abc.execute-api.us-east-1.amazonaws.com/discord/interactions";
         for base in [
             "https://abc.execute-api.us-east-1.amazonaws.com",
@@ -152,6 +159,8 @@ mod tests {
             "https://example.com/?next=1",
             "https://example.com/#x",
             "",
+            "https://",
+            "https:",
         ] {
             assert!(interactions_endpoint(bad).is_err(), "{bad:?} accepted");
         }
