@@ -38,7 +38,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$stack" ] && [ -n "$region" ] || { echo "--stack and --region are required" >&2; usage; }
-[[ "$stack" =~ ^[A-Za-z][A-Za-z0-9-]{0,127}$ ]] || { echo "invalid stack name: $stack" >&2; exit 2; }
+# CloudFormation takes 128 characters; 57 leave room for the schedules' names (`<stack>-expire`,
+# within EventBridge Scheduler's 64).
+[[ "$stack" =~ ^[A-Za-z][A-Za-z0-9-]{0,56}$ ]] \
+  || { echo "invalid stack name: $stack (a letter, then letters, digits and -, at most 57)" >&2; exit 2; }
 [[ "$reserved" =~ ^(auto|0|[0-9]{1,4},[0-9]{1,4},[0-9]{1,4})$ ]] \
   || { echo "--reserved-concurrency must be auto, 0 or TELEGRAM,DISCORD,STATS" >&2; exit 2; }
 

@@ -94,7 +94,8 @@ deploy() {
   local log="$work/deploy-$1.log" t0; t0=$(date +%s)
   echo "== deploy.sh ($1)"
   "$root/infra/deploy.sh" --stack "$stack" --region us-east-1 >"$log" 2>&1 \
-    || { tail -40 "$log" >&2; fail "infra/deploy.sh ($1), log above"; }
+    || { tail -40 "$log" >&2; echo "-- moto:" >&2; tail -30 "$work/moto.log" >&2
+         fail "infra/deploy.sh ($1), logs above"; }
   grep -E '^\[[0-9]+\]|^promo is deployed' "$log"
   echo "   ($(( $(date +%s) - t0 )) s)"
 }
@@ -150,4 +151,33 @@ checks again
 after="$(promo stats spring --json)" || fail "promo stats after the second deploy"
 grep -q '"pool_size": 40' <<<"$after" || fail "the campaign after the second deploy"
 echo "  ok      the campaign survived the update"
+
+# A Discord-only seller: Telegram's variables unset, so its functions are not deployed at all
+# (the template's HasTelegram condition) and nothing calls the Bot API.
+echo "== deploy.sh (a Discord-only stack)"
+solo=promo-rehearsal-discord
+calls_before="$(wc -l <"$work/platforms.jsonl")"
+env -u PROMO_TELEGRAM_TOKEN -u PROMO_TELEGRAM_BOT \
+  "$root/infra/deploy.sh" --stack "$solo" --region us-east-1 >"$work/deploy-solo.log" 2>&1 \
+  || { tail -40 "$work/deploy-solo.log" >&2; echo "-- moto:" >&2; tail -30 "$work/moto.log" >&2
+       fail "infra/deploy.sh (Discord only), logs above"; }
+grep -q 'Telegram skipped' "$work/deploy-solo.log" || fail "the Discord-only deploy did not skip Telegram"
+functions="$(aws cloudformation list-stack-resources --stack-name "$solo" \
+  --query "StackResourceSummaries[?ResourceType=='AWS::Lambda::Function'].LogicalResourceId" \
+  --output text | tr '\t' '\n' | sort | paste -sd' ' -)"
+[ "$functions" = "DiscordFunction ExpireFunction IssueFunction RedeemFunction StatsFunction" ] \
+  || fail "Discord-only stack functions: $functions"
+schedules="$(aws scheduler list-schedules --query "Schedules[].Name" --output text | tr '\t' '\n' | sort | paste -sd' ' -)"
+[ "$schedules" = "$solo-expire $stack-expire $stack-notify" ] \
+  || fail "schedules after the Discord-only deploy (each stack's own, no notifier for it): $schedules"
+python3 - "$work/platforms.jsonl" "$calls_before" <<'PY' || fail "the Discord-only deploy's calls"
+import json, sys
+calls = [json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2]):]
+telegram = [c for c in calls if c["path"].startswith("/bot")]
+discord = [c["method"] + " " + c["path"] for c in calls if c["path"].startswith("/api/v10/")]
+assert not telegram, f"the Bot API was called: {[c['path'].rsplit('/', 1)[-1] for c in telegram]}"
+assert len(discord) == 2 and discord[0] == "PATCH /api/v10/applications/@me", discord
+PY
+echo "  ok      Discord only: five functions and one schedule (no Telegram webhook or notifier), no Bot API call, the endpoint set"
+echo "  ok      two stacks in one account: each stack's schedules named after it"
 echo "deploy rehearsal: OK ($(( $(date +%s) - started )) s)"

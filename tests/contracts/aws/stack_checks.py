@@ -113,7 +113,9 @@ for logical, want in {"TelegramFunction": 40, "DiscordFunction": 100, "StatsFunc
 apis = apigw.get_apis()["Items"]
 routes = sorted(r["RouteKey"] for r in apigw.get_routes(ApiId=apis[0]["ApiId"])["Items"]) if apis else []
 check(len(apis) == 1 and len(routes) == 9, f"one HTTP API with the template's nine routes: {routes}")
-check(len(sched.list_schedules()["Schedules"]) == 2, "two schedules in EventBridge Scheduler")
+schedules = {s["Name"] for s in sched.list_schedules()["Schedules"]}
+check({f"{stack}-expire", f"{stack}-notify"} <= schedules,
+      f"the two schedules in EventBridge Scheduler, named after the stack: {sorted(schedules)}")
 
 # The fakes: the webhook (URL, secret token as stored), the menu, the Discord endpoint URL and commands.
 seen = [json.loads(l) for l in open(record)]

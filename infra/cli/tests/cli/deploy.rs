@@ -90,10 +90,19 @@ fn bots_without_tokens_are_skipped() {
 
 #[test]
 fn missing_or_bad_arguments_are_refused() {
+    let long_stack = format!("s{}", "a".repeat(57));
     for args in [
         vec!["--dry-run"],
         vec!["--stack", "shop", "--dry-run"],
         vec!["--stack", "bad name!", "--region", "eu-west-1", "--dry-run"],
+        // 58 characters: `<stack>-expire` would pass EventBridge Scheduler's 64.
+        vec![
+            "--stack",
+            long_stack.as_str(),
+            "--region",
+            "eu-west-1",
+            "--dry-run",
+        ],
         vec!["--stack", "shop", "--region", "eu-west-1", "--bogus"],
         vec![
             "--stack",
