@@ -1,6 +1,7 @@
 //! What an update asks the bot to do, decided from the update alone (no I/O), so that the
 //! webhook can skip the store for updates it ignores and tests can check every shape.
 
+use promo_core::invite::is_invite;
 use promo_core::{Follower, Platform, PlatformUserId};
 use teloxide::types::{CallbackQueryId, ChatId, MessageId, Update, UpdateKind, User};
 use teloxide::utils::command::parse_command;
@@ -82,6 +83,13 @@ pub enum Action {
         /// For which campaign.
         target: Target,
     },
+    /// An influencer opened their invite (`/start inv_...`): bind this account to them.
+    Join {
+        /// Who opened it.
+        asker: Asker,
+        /// The invite payload (not verified yet).
+        invite: String,
+    },
     /// Show an influencer their numbers.
     Stats {
         /// Who asks.
@@ -137,6 +145,13 @@ impl Action {
                 if msg.chat.is_private() {
                     let asker = Asker::of(from);
                     match command {
+                        Some((cmd, args))
+                            if cmd.eq_ignore_ascii_case("start")
+                                && args.first().is_some_and(|p| is_invite(p)) =>
+                        {
+                            let invite = args.first().map(|p| (*p).to_owned()).unwrap_or_default();
+                            Action::Join { asker, invite }
+                        }
                         Some((cmd, args)) if cmd.eq_ignore_ascii_case("start") => {
                             let target = match args.first() {
                                 Some(payload) => Target::Link((*payload).to_owned()),
@@ -215,6 +230,7 @@ impl Action {
     pub fn reply_chat(&self) -> Option<ChatId> {
         match self {
             Action::Claim { asker, .. }
+            | Action::Join { asker, .. }
             | Action::Stats { asker }
             | Action::Help { asker }
             | Action::Pressed { asker, .. } => Some(asker.chat()),

@@ -19,6 +19,7 @@ pub mod builtin;
 mod chat;
 mod claiming;
 pub mod config;
+mod invite;
 pub mod link;
 pub mod options;
 mod polling;

@@ -173,6 +173,7 @@ impl TelegramService {
     pub(crate) async fn run(&self, action: Action) -> Result<(), ProcessError> {
         match action {
             Action::Claim { asker, target } => self.claim(&asker, &target).await,
+            Action::Join { asker, invite } => self.join(&asker, &invite).await,
             Action::Stats { asker } => self.stats(&asker).await,
             Action::Help { asker } => self.help(&asker).await,
             Action::PointToPrivate {

@@ -137,6 +137,19 @@ messages! {
          {orders}\nConversion: {conversion}\nRemaining: {remaining}";
     /// Added under `stats` once Amazon orders with amounts are credited.
     stats_sales ["units", "sales"] = "Sales: {sales} ({units} units)";
+    /// An influencer opened their invite: `{influencer}`, `{campaign}`.
+    invite_joined ["influencer", "campaign"] =
+        "Welcome! This Telegram account now speaks for {influencer} in {campaign}. Send /stats \
+         any time for your claims, redemptions and codes left.";
+    /// An invite another account already took.
+    invite_taken [] =
+        "This invite has already been used by another Telegram account. Ask the seller for a \
+         new one.";
+    /// An invite past its expiry.
+    invite_expired [] = "This invite has expired. Ask the seller for a new one.";
+    /// An invite that is forged, mistyped, withdrawn, or for a creator no longer in the
+    /// campaign.
+    invite_invalid [] = "This invite link is not valid. Ask the seller for a new one.";
     /// The button under a code that copies it.
     button_copy [] = "Copy code";
     /// The button under a code that opens the product on Amazon.

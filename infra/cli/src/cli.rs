@@ -407,6 +407,24 @@ pub enum InfluencerCommand {
         #[command(flatten)]
         page: PageLinkArgs,
     },
+    /// Make a single-use invite for an influencer: the Telegram account that opens its link
+    /// then speaks for them (`/stats`), with no user id typed by anyone (needs
+    /// PROMO_LINK_SECRET and the bot's username).
+    Invite {
+        /// The campaign.
+        campaign: CampaignId,
+        /// The influencer.
+        influencer: InfluencerId,
+        /// Days the invite works (1 to 90).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90))]
+        days: u32,
+        /// The Telegram bot's username, for `https://t.me/<bot>?start=...`.
+        #[arg(long, env = "PROMO_TELEGRAM_BOT")]
+        bot: Option<String>,
+        /// The secret that signs links.
+        #[arg(long, env = "PROMO_LINK_SECRET", hide_env_values = true)]
+        link_secret: Option<String>,
+    },
     /// Void every dashboard link of an influencer printed so far (print new ones with `link`).
     RevokePages {
         /// The campaign.

@@ -172,6 +172,23 @@ pub async fn run(store: &Store, command: InfluencerCommand) -> anyhow::Result<()
             )
             .await?
         }
+        InfluencerCommand::Invite {
+            campaign,
+            influencer,
+            days,
+            bot,
+            link_secret,
+        } => {
+            invite(
+                store,
+                &campaign,
+                &influencer,
+                days,
+                bot.as_deref(),
+                link_secret.as_deref(),
+            )
+            .await?
+        }
         InfluencerCommand::RevokePages {
             campaign,
             influencer,
@@ -281,6 +298,31 @@ pub async fn links(
             "(set PROMO_PUBLIC_URL or pass --base-url to print each influencer's dashboard link)"
         );
     }
+    Ok(())
+}
+
+/// `promo influencer invite`: a single-use invite link for one influencer, valid `days` days.
+pub async fn invite(
+    store: &Store,
+    campaign: &promo_core::CampaignId,
+    influencer: &promo_core::InfluencerId,
+    days: u32,
+    bot: Option<&str>,
+    secret: Option<&str>,
+) -> anyhow::Result<()> {
+    let key = crate::overview::link_key(secret)?;
+    let bot = bot
+        .map(|b| b.trim().trim_start_matches('@'))
+        .filter(|b| !b.is_empty())
+        .context("no bot username: set PROMO_TELEGRAM_BOT or pass --bot")?;
+    let expires = promo_core::Timestamp::now().plus_ms(i64::from(days) * promo_core::time::DAY_MS);
+    let id = store
+        .create_invite(campaign, influencer, expires)
+        .await
+        .context("making the invite")?;
+    println!("invite for {influencer} in {campaign}, valid {days} days, for one Telegram account:");
+    println!("  https://t.me/{bot}?start={}", key.sign_invite(&id));
+    println!("send it to {influencer} only: whoever opens it first speaks for them in /stats");
     Ok(())
 }
 

@@ -11,6 +11,7 @@ mod delivery;
 mod eligibility;
 mod groups;
 mod hostile;
+mod invites;
 mod lambda;
 mod languages;
 mod panics;

@@ -11,11 +11,11 @@ use crate::table::items::{key, s};
 use aws_sdk_dynamodb::types::AttributeValue;
 use promo_core::{CampaignId, Follower, InfluencerId};
 
-fn account_pk(account: &Follower) -> String {
+pub(super) fn account_pk(account: &Follower) -> String {
     format!("U#{}#{}", account.platform, account.user_id.as_str())
 }
 
-fn role_sk(campaign: &CampaignId, influencer: &InfluencerId) -> String {
+pub(super) fn role_sk(campaign: &CampaignId, influencer: &InfluencerId) -> String {
     format!("I#{campaign}#{influencer}")
 }
 

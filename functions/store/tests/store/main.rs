@@ -11,6 +11,7 @@ mod edit;
 mod expire;
 mod group;
 mod import;
+mod invites;
 mod orders;
 mod quota;
 mod redeem;

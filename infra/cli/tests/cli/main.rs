@@ -12,6 +12,7 @@ mod discord;
 mod discord_setup;
 mod engine_closed;
 mod hostile;
+mod invites;
 mod platforms;
 mod promotions;
 mod seller;

@@ -464,8 +464,18 @@ fn expected_roles() -> BTreeMap<&'static str, (Vec<Grant>, Vec<&'static str>, &'
             "TelegramFunction",
             (
                 {
-                    let mut grants = bot(promo_telegram::DELIVERY_SOURCE, &["W#*"]);
+                    let mut grants = bot(promo_telegram::DELIVERY_SOURCE, &["W#*", "U#telegram#*"]);
                     grants.push(grant("DeleteItem", "table", &["D#telegram#*"]));
+                    // Invites: read, marked taken, their influencer checked.
+                    for g in &mut grants {
+                        let extra = match g.action.as_str() {
+                            "dynamodb:GetItem" | "dynamodb:UpdateItem" => "V#*",
+                            _ => continue,
+                        };
+                        g.keys.push(extra.to_owned());
+                        g.keys.sort();
+                    }
+                    grants.push(grant("ConditionCheckItem", "table", &["C#*"]));
                     grants
                 },
                 vec!["TelegramSecret", "LinkSecret"],
@@ -1161,6 +1171,14 @@ async fn every_store_call_of_each_function_is_allowed_and_every_grant_is_used() 
     s.join_waitlist(&waiter, now().plus_ms(fixtures::HOUR_MS))
         .await
         .expect("join");
+    // An influencer opens their invite.
+    let invite = setup
+        .create_invite(&spring, &alice, now().plus_ms(fixtures::HOUR_MS))
+        .await
+        .expect("invite");
+    s.accept_invite(&invite, &telegram("2002"), now())
+        .await
+        .expect("accept");
     s.finish_delivery(source, "501").await.expect("finish");
     // A delivery whose handler panicked is released.
     let started = now();
