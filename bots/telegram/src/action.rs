@@ -95,6 +95,11 @@ pub enum Action {
         /// Who asks.
         asker: Asker,
     },
+    /// Give an influencer their links: deep link, Discord button payload, dashboard.
+    Links {
+        /// Who asks.
+        asker: Asker,
+    },
     /// Explain how to get a code (anything else said in private).
     Help {
         /// Who asks.
@@ -170,12 +175,15 @@ impl Action {
                         Some((cmd, _)) if cmd.eq_ignore_ascii_case("stats") => {
                             Action::Stats { asker }
                         }
+                        Some((cmd, _)) if cmd.eq_ignore_ascii_case("links") => {
+                            Action::Links { asker }
+                        }
                         _ => Action::Help { asker },
                     }
                 } else if msg.chat.is_group() || msg.chat.is_supergroup() {
                     match command {
                         Some((cmd, args))
-                            if ["start", "claim", "stats"]
+                            if ["start", "claim", "stats", "links"]
                                 .iter()
                                 .any(|c| cmd.eq_ignore_ascii_case(c)) =>
                         {
@@ -232,6 +240,7 @@ impl Action {
             Action::Claim { asker, .. }
             | Action::Join { asker, .. }
             | Action::Stats { asker }
+            | Action::Links { asker }
             | Action::Help { asker }
             | Action::Pressed { asker, .. } => Some(asker.chat()),
             Action::PointToPrivate { chat, .. } => Some(*chat),

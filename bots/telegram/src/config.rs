@@ -19,6 +19,9 @@ pub const BOT_ENV: &str = "PROMO_TELEGRAM_BOT";
 pub const API_URL_ENV: &str = "PROMO_TELEGRAM_API_URL";
 /// The secret that signs deep-link payloads (at least 16 bytes).
 pub const LINK_SECRET_ENV: &str = "PROMO_LINK_SECRET";
+/// The public base URL of the dashboards (optional): with it, `/links` gives an influencer a
+/// fresh dashboard link.
+pub const PUBLIC_URL_ENV: &str = "PROMO_PUBLIC_URL";
 
 /// Why the configuration could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -115,6 +118,8 @@ pub struct TelegramConfig {
     pub api_url: Option<reqwest::Url>,
     /// The key that signs and verifies deep-link payloads.
     pub link_key: LinkKey,
+    /// Where the dashboards are served, if known.
+    pub public_url: Option<reqwest::Url>,
 }
 
 impl TelegramConfig {
@@ -136,12 +141,16 @@ impl TelegramConfig {
         let link = set(LINK_SECRET_ENV).ok_or(ConfigError::Missing(LINK_SECRET_ENV))?;
         let link_key = LinkKey::new(link.trim().as_bytes())
             .map_err(|_| ConfigError::Invalid(LINK_SECRET_ENV, "must be at least 16 bytes"))?;
+        let public_url = set(PUBLIC_URL_ENV)
+            .map(|u| http_url(PUBLIC_URL_ENV, &u))
+            .transpose()?;
         Ok(Self {
             token,
             secret,
             bot_username,
             api_url,
             link_key,
+            public_url,
         })
     }
 
@@ -183,10 +192,14 @@ pub fn bot_username(raw: &str) -> Result<String, ConfigError> {
 }
 
 fn api_url(raw: &str) -> Result<reqwest::Url, ConfigError> {
-    let url = reqwest::Url::parse(raw.trim())
-        .map_err(|_| ConfigError::Invalid(API_URL_ENV, "is not a URL"))?;
+    http_url(API_URL_ENV, raw)
+}
+
+fn http_url(name: &'static str, raw: &str) -> Result<reqwest::Url, ConfigError> {
+    let url =
+        reqwest::Url::parse(raw.trim()).map_err(|_| ConfigError::Invalid(name, "is not a URL"))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return Err(ConfigError::Invalid(API_URL_ENV, "must be an http(s) URL"));
+        return Err(ConfigError::Invalid(name, "must be an http(s) URL"));
     }
     Ok(url)
 }

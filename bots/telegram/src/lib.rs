@@ -21,6 +21,7 @@ mod claiming;
 pub mod config;
 mod invite;
 pub mod link;
+mod links;
 pub mod options;
 mod polling;
 mod register;

@@ -40,6 +40,7 @@ pub fn bot_commands() -> Vec<BotCommand> {
     vec![
         BotCommand::new("claim", "Get your promo code"),
         BotCommand::new("stats", "Creators: your claims and redemptions"),
+        BotCommand::new("links", "Creators: your links and dashboard"),
         BotCommand::new("help", "How to get a code"),
     ]
 }

@@ -175,6 +175,7 @@ impl TelegramService {
             Action::Claim { asker, target } => self.claim(&asker, &target).await,
             Action::Join { asker, invite } => self.join(&asker, &invite).await,
             Action::Stats { asker } => self.stats(&asker).await,
+            Action::Links { asker } => self.links(&asker).await,
             Action::Help { asker } => self.help(&asker).await,
             Action::PointToPrivate {
                 chat,

@@ -137,6 +137,14 @@ messages! {
          {orders}\nConversion: {conversion}\nRemaining: {remaining}";
     /// Added under `stats` once Amazon orders with amounts are credited.
     stats_sales ["units", "sales"] = "Sales: {sales} ({units} units)";
+    /// `/links` from an account that is no influencer.
+    links_refused [] = "Sorry, /links is only for creators registered with a promotion.";
+    /// One influencer's links: `{campaign}`, `{influencer}`, `{deep_link}` (for Telegram
+    /// followers), `{button}` (the Discord claim button's payload).
+    links ["campaign", "influencer", "deep_link", "button"] =
+        "{campaign} ({influencer})\nYour link for followers: {deep_link}\nDiscord button: {button}";
+    /// Added under `links` when the dashboards' address is known: `{dashboard}`, `{days}`.
+    links_dashboard ["dashboard", "days"] = "Your dashboard (works {days} days): {dashboard}";
     /// An influencer opened their invite: `{influencer}`, `{campaign}`.
     invite_joined ["influencer", "campaign"] =
         "Welcome! This Telegram account now speaks for {influencer} in {campaign}. Send /stats \

@@ -1,7 +1,8 @@
 //! `/start inv_...`: the influencer who opens their invite is bound to it and `/stats` shows
 //! them their numbers at once; a second account with the same link, an expired, a forged and
 //! an unknown invite are refused with a clear answer and bind nobody; a redelivered update
-//! answers the same without binding twice.
+//! answers the same without binding twice. `/links` gives a bound influencer their own signed
+//! links and a fresh dashboard link, and nobody else anything.
 
 use crate::support::Harness;
 use crate::support::updates::*;
@@ -130,4 +131,70 @@ async fn expired_forged_and_unknown_invites_are_refused_and_bind_nobody() {
             .is_empty()
     );
     assert_eq!(h.issued("spring").await, 0);
+}
+
+#[tokio::test]
+async fn links_give_a_bound_influencer_their_own_signed_links_only() {
+    use promo_core::{PageHolder, Surface};
+    let h = Harness::start().await;
+    let (campaign, alice) = setup(&h).await;
+    h.store
+        .add_influencer(
+            &campaign,
+            InfluencerId::parse("bob").expect("id"),
+            "Bob",
+            None,
+        )
+        .await
+        .expect("bob");
+    let invite = h
+        .store
+        .create_invite(&campaign, &alice, Timestamp::now().plus_ms(HOUR_MS))
+        .await
+        .expect("invite");
+    let link = h.key.sign_invite(&invite);
+    assert_eq!(
+        h.post(&private_text(1, 7300, &format!("/start {link}")))
+            .await,
+        200
+    );
+    h.api.clear();
+    assert_eq!(h.post(&private_text(2, 7300, "/links")).await, 200);
+    let texts = h.api.texts();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    let text = &texts[0];
+    assert!(text.starts_with("spring (alice)\n"), "{text}");
+    assert!(!text.contains("bob"), "{text}");
+    let word = |prefix: &str| {
+        text.split_whitespace()
+            .find_map(|w| w.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {text}"))
+            .to_owned()
+    };
+    let start = word(&format!("https://t.me/{}?start=", crate::support::BOT));
+    let target = h
+        .key
+        .verify_for(Surface::TelegramStart, &start)
+        .expect("deep link");
+    assert_eq!(
+        (target.campaign, target.influencer),
+        (campaign.clone(), Some(alice.clone()))
+    );
+    let button = word("claim:");
+    let target = h
+        .key
+        .verify_for(Surface::DiscordButton, &button)
+        .expect("button");
+    assert_eq!(target.influencer, Some(alice.clone()));
+    let page = word(&format!("{}/i/", crate::support::PUBLIC_URL));
+    let token = h
+        .key
+        .verify_page(&page, Timestamp::now())
+        .expect("dashboard token");
+    assert_eq!(token.holder, PageHolder::Influencer(campaign, alice));
+
+    // Anyone else.
+    h.api.clear();
+    assert_eq!(h.post(&private_text(3, 7301, "/links")).await, 200);
+    assert_eq!(h.api.texts(), [Texts::english().links_refused()]);
 }

@@ -121,5 +121,5 @@ async fn registering_sets_the_webhook_with_its_secret_and_update_kinds_then_the_
         .iter()
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["claim", "stats", "help"]);
+    assert_eq!(names, ["claim", "stats", "links", "help"]);
 }

@@ -20,6 +20,8 @@ pub const SECRET: &str = "test_webhook_secret-0123";
 pub const BOT: &str = "promo_test_bot";
 /// The link secret.
 pub const LINK_SECRET: &str = "0123456789abcdef-link-secret";
+/// Where the dashboards are served (for `/links`).
+pub const PUBLIC_URL: &str = "https://shop.example/prod";
 /// A bot token.
 pub const TOKEN: &str = "123456:TEST-token";
 
@@ -56,6 +58,7 @@ impl Harness {
                     "PROMO_TELEGRAM_BOT" => BOT,
                     "PROMO_TELEGRAM_API_URL" => url.as_str(),
                     "PROMO_LINK_SECRET" => LINK_SECRET,
+                    "PROMO_PUBLIC_URL" => PUBLIC_URL,
                     _ => return None,
                 }
                 .to_owned(),
