@@ -9,6 +9,10 @@ use serenity::model::permissions::Permissions;
 pub const CLAIM: &str = "claim";
 /// `/stats`: an influencer's own numbers.
 pub const STATS: &str = "stats";
+/// `/join invite`: an influencer binds this Discord account to them with the seller's invite.
+pub const JOIN: &str = "join";
+/// The `invite` option of [`JOIN`].
+pub const OPT_INVITE: &str = "invite";
 /// `/claim-button campaign [influencer] [message]`: a seller posts a public claim button, in a
 /// server the seller allowed.
 pub const CLAIM_BUTTON: &str = "claim-button";
@@ -51,6 +55,14 @@ pub fn definitions() -> Vec<Value> {
             "type": 1,
             "name": STATS,
             "description": "Your influencer numbers (only you will see them)",
+        }),
+        json!({
+            "type": 1,
+            "name": JOIN,
+            "description": "Creators: link this Discord account with the invite from the seller",
+            "options": [
+                text_option(OPT_INVITE, "The invite (inv_...) the seller sent you", true, 64),
+            ],
         }),
         json!({
             "type": 1,

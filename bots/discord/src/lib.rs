@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod discord_api;
 pub mod eligibility;
+pub mod join;
 pub mod options;
 pub mod replies;
 pub mod seller;

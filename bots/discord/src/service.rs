@@ -12,6 +12,7 @@ use crate::commands;
 use crate::config::DiscordConfig;
 use crate::discord_api::DiscordApi;
 use crate::eligibility::Claimer;
+use crate::join;
 use crate::replies::{self, Reply};
 use crate::seller::{self, PostButton};
 use crate::signature;
@@ -179,6 +180,14 @@ impl DiscordService {
                 let user = claimer.user;
                 let locale = cmd.locale.clone();
                 Box::pin(async move { stats::handle(&store, user, Some(&locale)).await })
+            }
+            commands::JOIN => {
+                let user = claimer.user;
+                let invite = option(commands::OPT_INVITE).unwrap_or_default();
+                let locale = cmd.locale.clone();
+                Box::pin(
+                    async move { join::handle(&store, &key, user, &invite, Some(&locale)).await },
+                )
             }
             commands::CLAIM_BUTTON => {
                 // The member's own permissions in this interaction, not only the command's

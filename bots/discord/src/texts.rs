@@ -121,6 +121,17 @@ messages! {
     /// `/stats` from an account that is no influencer.
     stats_refused [] = "You are not registered as an influencer. Ask the seller to link your \
         Discord account.";
+    /// `/join` with the invite: `{influencer}`, `{campaign}`.
+    invite_joined ["influencer", "campaign"] = "Welcome! This Discord account now speaks for \
+        {influencer} in {campaign}. Use /stats any time for your numbers.";
+    /// `/join` with an invite another account already took.
+    invite_taken [] = "This invite has already been used by another account. Ask the seller \
+        for a new one.";
+    /// `/join` with an invite past its expiry.
+    invite_expired [] = "This invite has expired. Ask the seller for a new one.";
+    /// `/join` with an invite that is forged, mistyped, withdrawn, or for a creator no longer
+    /// in the campaign.
+    invite_invalid [] = "This invite is not valid. Ask the seller for a new one.";
     /// Something failed on our side.
     internal_error [] = "Something went wrong on our side. Please try again in a moment.";
     /// The same interaction delivered again after it took effect.

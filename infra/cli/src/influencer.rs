@@ -320,9 +320,13 @@ pub async fn invite(
         .create_invite(campaign, influencer, expires)
         .await
         .context("making the invite")?;
-    println!("invite for {influencer} in {campaign}, valid {days} days, for one Telegram account:");
-    println!("  https://t.me/{bot}?start={}", key.sign_invite(&id));
-    println!("send it to {influencer} only: whoever opens it first speaks for them in /stats");
+    let payload = key.sign_invite(&id);
+    println!(
+        "invite for {influencer} in {campaign}, valid {days} days, for one Telegram or Discord account:"
+    );
+    println!("  telegram: https://t.me/{bot}?start={payload}");
+    println!("  discord:  /join invite:{payload}");
+    println!("send it to {influencer} only: whoever uses it first speaks for them in /stats");
     Ok(())
 }
 

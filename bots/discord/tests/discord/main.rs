@@ -7,6 +7,7 @@ mod common;
 mod bad_requests;
 mod deadline;
 mod interactions;
+mod join;
 mod lambda;
 mod languages;
 mod register;

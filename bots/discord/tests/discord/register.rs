@@ -16,11 +16,11 @@ async fn commands_are_bulk_overwritten_globally_or_in_one_guild() {
     let names = register_commands(api.http(), None)
         .await
         .expect("registered");
-    assert_eq!(names, ["claim", "stats", "claim-button"]);
+    assert_eq!(names, ["claim", "stats", "join", "claim-button"]);
     let names = register_commands(api.http(), Some(4242))
         .await
         .expect("registered");
-    assert_eq!(names.len(), 3);
+    assert_eq!(names.len(), 4);
 
     let seen = discord.registrations();
     assert_eq!(seen.len(), 2);

@@ -1,6 +1,7 @@
-//! `promo influencer invite`: a single-use Telegram invite for one influencer, signed with the
-//! link secret the bots verify; the account that opens it speaks for the influencer. Refused
-//! for an unknown influencer, without the secret or the bot's username, and outside 1 to 90 days.
+//! `promo influencer invite`: a single-use invite for one influencer (a Telegram deep link and a
+//! Discord `/join`), signed with the link secret the bots verify; the account that opens it
+//! speaks for the influencer. Refused for an unknown influencer, without the secret or the
+//! bot's username, and outside 1 to 90 days.
 
 use crate::common::{ok, promo_env, stderr, stdout};
 use promo_core::{CampaignId, Follower, InfluencerId, LinkKey, Timestamp};
@@ -60,6 +61,10 @@ async fn an_invite_binds_the_first_account_that_opens_it() {
         .split_whitespace()
         .find_map(|w| w.strip_prefix("https://t.me/shop_bot?start="))
         .unwrap_or_else(|| panic!("no deep link in {text}"));
+    assert!(
+        text.contains(&format!("discord:  /join invite:{link}")),
+        "the same invite for Discord: {text}"
+    );
     let key = LinkKey::new(SECRET.as_bytes()).expect("key");
     let id = key
         .verify_invite(link)
