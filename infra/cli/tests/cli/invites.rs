@@ -111,7 +111,9 @@ fn an_invite_is_refused_without_what_it_needs() {
         ("PROMO_LINK_SECRET", SECRET),
         ("PROMO_TELEGRAM_BOT", "shop_bot"),
     ];
-    let cases: [(&[&str], &[(&str, &str)], &str); 5] = [
+    // (arguments, environment, what the refusal names)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 5] = [
         (&["nobody"], &both, "nobody"),
         (
             &["alice"],
