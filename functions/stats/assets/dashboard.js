@@ -2,13 +2,13 @@ const NS='http://www.w3.org/2000/svg';
 function el(tag,attrs,text){const e=document.createElementNS(NS,tag);for(const k in attrs)e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=text;return e;}
 function h(tag,text,cls){const e=document.createElement(tag);if(text!==undefined)e.textContent=String(text);if(cls)e.className=cls;return e;}
 function bars(svg,labels,values,cls){
-  svg.replaceChildren();const W=600,H=170,max=Math.max(1,...values),n=Math.max(1,values.length),bw=W/n;
+  svg.replaceChildren();const W=600,H=170,max=Math.max(1,...values),n=Math.max(1,values.length),bw=Math.min(W/n,W/12);
   svg.setAttribute('viewBox','0 0 '+W+' '+(H+12));
   values.forEach((v,i)=>{const bh=Math.round((H-14)*v/max);
     const r=el('rect',{class:'bar '+(cls||''),x:(i*bw+1).toFixed(1),y:H-bh,width:Math.max(1,bw-2).toFixed(1),height:bh,'data-label':labels[i],'data-value':v});
     r.appendChild(el('title',{},labels[i]+': '+v));svg.appendChild(r);});
   svg.appendChild(el('text',{class:'axis',x:0,y:H+11},labels[0]||''));
-  svg.appendChild(el('text',{class:'axis',x:W,y:H+11,'text-anchor':'end'},labels[labels.length-1]||''));
+  if(n>1)svg.appendChild(el('text',{class:'axis',x:Math.max(n*bw,W/2).toFixed(1),y:H+11,'text-anchor':'end'},labels[labels.length-1]||''));
   svg.appendChild(el('text',{class:'axis',x:2,y:10},'max '+max));
 }
 function line(svg,labels,values){

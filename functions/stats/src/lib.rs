@@ -124,10 +124,22 @@ impl StatsService {
             .await
             .map_err(store_err)?;
         let c = &ctx.campaign;
+        let until = now.min(c.ends_at).max(c.starts_at);
+        let hourly = model::hourly(c.starts_at, until);
+        let mut totals = InfluencerView::from(row);
+        if let Some(inf) = ctx.influencers.get(influencer) {
+            totals.name = inf.name.clone();
+        }
         Ok(InfluencerPage {
             campaign: c.into(),
-            totals: InfluencerView::from(row),
-            days: model::days(&activity, c.starts_at, now.min(c.ends_at).max(c.starts_at)),
+            totals,
+            days: model::days(&activity, c.starts_at, until),
+            granularity: if hourly { "hour" } else { "day" },
+            hours: if hourly {
+                model::hour_buckets(&activity, c.starts_at, until)
+            } else {
+                Vec::new()
+            },
             generated_at: now.millis(),
         })
     }
@@ -152,7 +164,16 @@ impl StatsService {
                 .iter()
                 .map(|claim| claim.claimed_at)
                 .collect();
-            campaigns.push(model::overview(&stats, c, &claimed, now));
+            let mut row = model::overview(&stats, c, &claimed, now);
+            for view in &mut row.influencers {
+                if let Some(inf) = InfluencerId::parse(&view.influencer)
+                    .ok()
+                    .and_then(|id| ctx.influencers.get(&id))
+                {
+                    view.name = inf.name.clone();
+                }
+            }
+            campaigns.push(row);
         }
         Ok(SellerPage {
             campaigns,

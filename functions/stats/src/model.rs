@@ -12,6 +12,10 @@ use std::collections::BTreeMap;
 pub const MAX_DAYS: usize = 90;
 /// Hours of claims charted on the seller's overview.
 pub const OVERVIEW_HOURS: usize = 48;
+/// An influencer's dashboard charts hours, not days, until the campaign is this old: a launch
+/// happens in hours, and a day's bar would hide it.
+pub const HOURLY_FOR_MS: i64 = 3 * promo_core::time::DAY_MS;
+const HOUR_MS: i64 = 3_600_000;
 
 /// The campaign as shown on a page.
 #[derive(Debug, Clone, Serialize)]
@@ -59,11 +63,25 @@ pub struct Day {
     pub orders: u32,
 }
 
+/// One hour's numbers (Amazon orders carry a date only, so they are counted per day).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Hour {
+    /// `YYYY-MM-DDTHH` (UTC).
+    pub hour: String,
+    /// Codes claimed in that hour.
+    pub claims: u32,
+    /// Codes redeemed in that hour.
+    pub redemptions: u32,
+}
+
 /// One influencer's numbers.
 #[derive(Debug, Clone, Serialize)]
 pub struct InfluencerView {
     /// The influencer id (`direct` for none).
     pub influencer: String,
+    /// Their display name as the seller registered it (the id where none is known). Shown as
+    /// text, never as markup.
+    pub name: String,
     /// The quota, if any.
     pub quota: Option<u32>,
     /// Codes claimed through them.
@@ -90,6 +108,7 @@ impl From<&InfluencerStats> for InfluencerView {
     fn from(s: &InfluencerStats) -> Self {
         Self {
             influencer: s.influencer.to_string(),
+            name: s.influencer.to_string(),
             quota: s.quota,
             claims: s.claims,
             redemptions: s.redemptions,
@@ -113,6 +132,12 @@ pub struct InfluencerPage {
     pub totals: InfluencerView,
     /// Per day, oldest first, every day from the start to today (at most [`MAX_DAYS`]).
     pub days: Vec<Day>,
+    /// `hour` while the campaign is younger than [`HOURLY_FOR_MS`] (charted from `hours`),
+    /// else `day` (charted from `days`).
+    pub granularity: &'static str,
+    /// Per hour, oldest first, every hour from the start to now, while the charts are hourly
+    /// (else empty).
+    pub hours: Vec<Hour>,
     /// When this was computed (ms).
     pub generated_at: i64,
 }
@@ -202,9 +227,43 @@ fn entry(map: &mut BTreeMap<String, Day>, day: String) -> &mut Day {
     })
 }
 
+/// Whether an influencer's charts are hourly for a campaign that started at `start`.
+pub fn hourly(start: Timestamp, now: Timestamp) -> bool {
+    now.millis().saturating_sub(start.millis()) < HOURLY_FOR_MS
+}
+
+/// Buckets claims and redemptions per UTC hour over every hour from `from` to `to` (inclusive,
+/// at most [`HOURLY_FOR_MS`] of them, the latest); activity outside that range is left out.
+pub fn hour_buckets(activity: &Activity, from: Timestamp, to: Timestamp) -> Vec<Hour> {
+    let last = to.millis() - to.millis().rem_euclid(HOUR_MS);
+    let earliest = last - (HOURLY_FOR_MS / HOUR_MS - 1) * HOUR_MS;
+    let first = (from.millis() - from.millis().rem_euclid(HOUR_MS)).clamp(earliest, last);
+    let n = ((last - first) / HOUR_MS + 1) as usize;
+    let mut out: Vec<Hour> = (0..n)
+        .map(|i| Hour {
+            hour: hour_of(Timestamp(first + i as i64 * HOUR_MS)),
+            ..Hour::default()
+        })
+        .collect();
+    let slot = |t: &Timestamp| {
+        (t.millis() >= first && t.millis() < last + HOUR_MS)
+            .then(|| ((t.millis() - first) / HOUR_MS) as usize)
+    };
+    for t in &activity.claimed {
+        if let Some(i) = slot(t) {
+            out[i].claims += 1;
+        }
+    }
+    for t in &activity.redeemed {
+        if let Some(i) = slot(t) {
+            out[i].redemptions += 1;
+        }
+    }
+    out
+}
+
 /// Claims per hour over the [`OVERVIEW_HOURS`] hours up to `now`, oldest first.
 pub fn hours(claimed: &[Timestamp], now: Timestamp) -> Vec<(String, u32)> {
-    const HOUR_MS: i64 = 3_600_000;
     let last = now.millis() - now.millis().rem_euclid(HOUR_MS);
     let mut out: Vec<(String, u32)> = (0..OVERVIEW_HOURS as i64)
         .rev()
@@ -277,6 +336,37 @@ mod tests {
         assert_eq!(
             d.last().map(|d| d.day.clone()),
             Some(day_of(Timestamp(400 * DAY)))
+        );
+    }
+
+    #[test]
+    fn a_young_campaign_is_charted_per_hour_from_its_start() {
+        const H: i64 = 3_600_000;
+        let start = Timestamp(500_000 * H + 1_000);
+        let now = Timestamp(500_005 * H + 10);
+        assert!(hourly(start, now));
+        assert!(!hourly(start, start.plus_ms(HOURLY_FOR_MS)));
+        let a = Activity {
+            claimed: vec![Timestamp(500_000 * H + 5_000), now, Timestamp(499_000 * H)],
+            redeemed: vec![Timestamp(500_003 * H)],
+            ordered: vec![],
+        };
+        let h = hour_buckets(&a, start, now);
+        assert_eq!(h.len(), 6);
+        assert_eq!(h[0].hour, hour_of(start));
+        assert_eq!(
+            h.iter().map(|h| h.claims).collect::<Vec<_>>(),
+            [1, 0, 0, 0, 0, 1]
+        );
+        assert_eq!(h[3].redemptions, 1);
+        // Never more than the hourly window, whatever the range.
+        let long = hour_buckets(&Activity::default(), Timestamp(0), now);
+        assert_eq!(long.len() as i64, HOURLY_FOR_MS / H);
+        assert_eq!(long.last().map(|h| h.hour.clone()), Some(hour_of(now)));
+        // A start in the future (clock skew) still gives the current hour.
+        assert_eq!(
+            hour_buckets(&Activity::default(), now.plus_ms(5 * H), now).len(),
+            1
         );
     }
 

@@ -39,8 +39,8 @@ pub fn influencer_page() -> String {
         "Your promo stats",
         "<header><h1 id=\"title\">Your promo stats</h1><p id=\"sub\"></p></header><main>\
          <div class=\"tiles\" id=\"tiles\"></div>\
-         <section><h2>claims per day</h2><svg id=\"chart-claims\"></svg></section>\
-         <section><h2>redemptions and Amazon orders per day</h2><svg id=\"chart-redemptions\"></svg></section>\
+         <section><h2 id=\"h-claims\">claims</h2><svg id=\"chart-claims\"></svg></section>\
+         <section><h2 id=\"h-redemptions\">redemptions and Amazon orders</h2><svg id=\"chart-redemptions\"></svg></section>\
          <section><h2>conversion (running)</h2><svg id=\"chart-conversion\"></svg></section></main>",
         INFLUENCER_RENDER,
     )

@@ -1,6 +1,7 @@
 //! The dashboards in headless Chromium (Debian's `chromium`): the page loads, fetches its JSON,
-//! draws its charts, and shows the store's numbers. A screenshot of each page is kept in
-//! `target/test-artifacts/`. `.ci/run` installs Chromium and sets `PROMO_REQUIRE_CHROMIUM=1`,
+//! draws its charts, and shows the store's numbers: per hour for a campaign in its first days
+//! (a launch), per day for one with 30 days of data, the influencer's display name as text
+//! whatever it holds. A screenshot of each page is kept in `target/test-artifacts/`. `.ci/run` installs Chromium and sets `PROMO_REQUIRE_CHROMIUM=1`,
 //! so there a missing browser fails the test; elsewhere it is skipped with a note.
 
 use axum::Router;
@@ -176,6 +177,9 @@ async fn the_dashboards_draw_their_charts_with_the_stores_numbers() {
         })
     };
     let stats = store.campaign_stats(&c, now).await.expect("stats");
+    let start = stats_start(&store, &c).await;
+    let activity = store.activity(&c, &alice, 4).await.expect("activity");
+    let hours_before = promo_stats::model::hour_buckets(&activity, start, now).len();
     let row = stats
         .influencers
         .iter()
@@ -201,17 +205,25 @@ async fn the_dashboards_draw_their_charts_with_the_stores_numbers() {
     assert_eq!(tile(&dom, "redemptions"), row.redemptions.to_string());
     assert_eq!(tile(&dom, "remaining"), row.remaining.to_string());
     assert_eq!(tile(&dom, "conversion"), "0.0%");
-    let days = promo_stats::model::days(
-        &store.activity(&c, &alice, 4).await.expect("activity"),
-        stats_start(&store, &c).await,
-        now,
-    )
-    .len();
-    assert!(days >= 1);
-    // Two bar charts (claims, redemptions + orders) of one bar per day, and the conversion line.
-    assert_eq!(count(&dom, "class=\"bar "), 2 * days, "bars drawn:\n{dom}");
+    // A campaign a minute old: two bar charts (claims, redemptions) of one bar per hour since
+    // its start, and the conversion line.
+    assert!(
+        dom.contains("data-granularity=\"hour\""),
+        "not hourly:\n{dom}"
+    );
+    assert!(dom.contains(">claims per hour</h2>"), "{dom}");
+    let hours_after = promo_stats::model::hour_buckets(&activity, start, Timestamp::now()).len();
+    let bars = count(&dom, "class=\"bar ");
+    assert!(
+        bars == 2 * hours_before || bars == 2 * hours_after,
+        "{bars} bars for {hours_before} or {hours_after} hours:\n{dom}"
+    );
     assert_eq!(count(&dom, "<polyline"), 1);
-    assert!(dom.contains("data-value=\"3\""), "the claims bar for today");
+    assert!(
+        dom.contains("data-value=\"3\""),
+        "the claims bar for this hour"
+    );
+    assert!(dom.contains(" · Alice</p>"), "the display name: {dom}");
     assert!(!dom.contains("5550001"), "a follower id reached the page");
     assert!(
         std::fs::metadata(&shot)
@@ -219,6 +231,29 @@ async fn the_dashboards_draw_their_charts_with_the_stores_numbers() {
             .unwrap_or(false),
         "screenshot kept"
     );
+
+    // A display name is text, whatever it holds.
+    let carol = InfluencerId::parse("carol").expect("id");
+    let hostile = "<img src=x onerror=alert(1)> Carol & \"Co\"";
+    store
+        .add_influencer(&c, carol.clone(), hostile, None)
+        .await
+        .expect("carol");
+    let url = format!(
+        "http://{addr}/i/{}",
+        sign(PageHolder::Influencer(c.clone(), carol.clone()))
+    );
+    let browser_path = browser.clone();
+    let shot_path = artifacts().join("influencer-dashboard-name.png");
+    let dom = tokio::task::spawn_blocking(move || browse(&browser_path, &url, &shot_path))
+        .await
+        .expect("browser task");
+    assert!(dom.contains("data-ready=\"1\""), "{dom}");
+    assert!(
+        dom.contains("&lt;img src=x onerror=alert(1)&gt; Carol &amp; \"Co\""),
+        "the name as text:\n{dom}"
+    );
+    assert!(!dom.contains("<img"), "the name became markup:\n{dom}");
 
     // The seller's overview.
     let url = format!("http://{addr}/seller/{}", sign(PageHolder::Seller));
@@ -240,6 +275,103 @@ async fn the_dashboards_draw_their_charts_with_the_stores_numbers() {
         count(&dom, "class=\"bar "),
         promo_stats::model::OVERVIEW_HOURS
     );
+    assert!(
+        std::fs::metadata(&shot)
+            .map(|m| m.len() > 1_000)
+            .unwrap_or(false),
+        "screenshot kept"
+    );
+}
+
+/// A campaign that started 30 days ago, with claims on most days: charted per day.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_month_of_data_is_charted_per_day() {
+    use promo_core::time::DAY_MS;
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var("PROMO_REQUIRE_CHROMIUM").is_err(),
+            "PROMO_REQUIRE_CHROMIUM is set but no chromium is on PATH"
+        );
+        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+        return;
+    };
+    let store = memory_store().await;
+    let now = Timestamp::now();
+    let mut month = campaign("month", HOUR_MS);
+    month.starts_at = now.plus_ms(-30 * DAY_MS);
+    let c = campaign_with_codes(&store, month, 80).await;
+    let dana = InfluencerId::parse("dana").expect("id");
+    store
+        .add_influencer(&c, dana.clone(), "Dana", None)
+        .await
+        .expect("dana");
+    // Day d (0 = 30 days ago) gets d % 3 claims: 0, 1, 2, 0, 1, 2, ...
+    let mut follower = 0;
+    let mut claims = 0;
+    for day in 0..30i64 {
+        for k in 0..(day % 3) {
+            follower += 1;
+            let request = ClaimRequest {
+                campaign: c.clone(),
+                follower: Follower::parse("telegram", &format!("{}", 6_600_000 + follower))
+                    .expect("follower"),
+                influencer: Some(dana.clone()),
+            };
+            let at = now.plus_ms(-(30 - day) * DAY_MS + k * HOUR_MS + HOUR_MS);
+            assert!(
+                store.claim(&request, at).await.expect("store").is_ok(),
+                "day {day}"
+            );
+            claims += 1;
+        }
+    }
+    let key = LinkKey::new(SECRET).expect("key");
+    let svc = Arc::new(StatsService::new(
+        store.clone(),
+        key.clone(),
+        ApiKey::new(KEY).expect("key"),
+    ));
+    let app = Router::new().fallback(any(forward)).with_state(svc.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let token = key.sign_page(&PageToken {
+        holder: PageHolder::Influencer(c.clone(), dana.clone()),
+        issued_at: now,
+        expires_at: now.plus_ms(HOUR_MS),
+    });
+    let url = format!("http://{addr}/i/{token}");
+    let shot = artifacts().join("influencer-dashboard-30-days.png");
+    let shot_path = shot.clone();
+    let dom = tokio::task::spawn_blocking(move || browse(&browser, &url, &shot_path))
+        .await
+        .expect("browser task");
+    assert!(dom.contains("data-ready=\"1\""), "{dom}");
+    assert!(
+        dom.contains("data-granularity=\"day\""),
+        "not daily:\n{dom}"
+    );
+    assert!(dom.contains(">claims per day</h2>"), "{dom}");
+    assert_eq!(tile(&dom, "claims"), claims.to_string());
+    let days = promo_stats::model::days(
+        &store.activity(&c, &dana, 4).await.expect("activity"),
+        stats_start(&store, &c).await,
+        Timestamp::now(),
+    );
+    assert!(days.len() >= 30, "{} days", days.len());
+    assert_eq!(
+        count(&dom, "class=\"bar "),
+        2 * days.len(),
+        "bars drawn:\n{dom}"
+    );
+    assert_eq!(
+        days.iter().map(|d| d.claims).sum::<u32>(),
+        claims,
+        "every claim on its day"
+    );
+    assert!(dom.contains("data-value=\"2\""), "a two-claim day");
     assert!(
         std::fs::metadata(&shot)
             .map(|m| m.len() > 1_000)

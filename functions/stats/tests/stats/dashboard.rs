@@ -107,6 +107,10 @@ async fn an_influencers_token_reads_their_own_numbers_only() {
     )
     .await;
     assert_eq!(page["totals"]["influencer"], "alice");
+    assert_eq!(
+        page["totals"]["name"], "Alice",
+        "the display name the seller gave"
+    );
     assert_eq!(page["totals"]["claims"], 3);
     assert_eq!(page["totals"]["quota"], 20);
     assert_eq!(page["totals"]["remaining"], 17);
@@ -116,6 +120,21 @@ async fn an_influencers_token_reads_their_own_numbers_only() {
     assert_eq!(
         days.iter()
             .map(|d| d["claims"].as_u64().unwrap_or(0))
+            .sum::<u64>(),
+        3
+    );
+    // A campaign in its first hours is charted per hour, every claim in its hour.
+    assert_eq!(page["granularity"], "hour");
+    let hours = page["hours"].as_array().expect("hours");
+    assert!(
+        !hours.is_empty() && hours.len() <= 72,
+        "{} hours",
+        hours.len()
+    );
+    assert_eq!(
+        hours
+            .iter()
+            .map(|h| h["claims"].as_u64().unwrap_or(0))
             .sum::<u64>(),
         3
     );
