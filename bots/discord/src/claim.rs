@@ -113,9 +113,18 @@ async fn claimed_reply(
     campaign: &CampaignId,
     claimed: &Claimed,
 ) -> Result<Reply, StoreError> {
-    let reply = replies::claimed(texts, claimed);
+    // The context is cached per process: no extra read on the claim path.
+    let ctx = store.campaign_context(campaign).await?;
+    let (product, discount) = ctx
+        .as_ref()
+        .map(|c| (c.campaign.product.as_str(), c.campaign.discount.as_str()))
+        .unwrap_or(("-", "-"));
+    let reply = replies::claimed(texts, claimed, product, discount);
     Ok(
-        match store.product_url(campaign, &claimed.influencer).await? {
+        match ctx
+            .as_ref()
+            .and_then(|c| c.product_url(&claimed.influencer))
+        {
             Some(url) => reply.with_link(texts.button_amazon(), url),
             None => reply,
         },

@@ -123,13 +123,19 @@ fn when(t: Timestamp) -> String {
     format!("<t:{}:f>", t.millis().div_euclid(1000))
 }
 
-/// The follower's code, in backticks.
-pub fn claimed(t: &Texts<'_>, c: &Claimed) -> Reply {
+/// The follower's code on its own lines as a code block (Discord's clients copy a block with
+/// one tap), with what it is for (`product`, `discount`), until when, and how to use it.
+pub fn claimed(t: &Texts<'_>, c: &Claimed, product: &str, discount: &str) -> Reply {
     let template = if c.new { t.code() } else { t.code_again() };
-    let code = format!("`{}`", c.code.expose());
+    let code = format!("```\n{}\n```", c.code.expose());
     Reply::private(fill(
         template,
-        &[("code", &code), ("expires", &when(c.redeem_until))],
+        &[
+            ("product", product),
+            ("discount", discount),
+            ("code", &code),
+            ("expires", &when(c.redeem_until)),
+        ],
     ))
 }
 
@@ -240,8 +246,12 @@ mod tests {
             new: true,
             shared: false,
         };
-        let reply = claimed(&Texts::built_in(Some("ja")), &c);
+        let reply = claimed(&Texts::built_in(Some("ja")), &c, "B0TEST", "20% off");
         assert!(reply.ephemeral);
+        // The code on its own lines, as a code block; what it is for, and until when.
+        assert!(reply.content.contains("\n```\nABCD-123456-SECRET\n```\n"));
+        assert!(reply.content.contains("B0TEST") && reply.content.contains("20% off"));
+        assert!(reply.content.contains("<t:1:f>"));
         let json = serde_json::to_value(reply.response()).unwrap();
         assert_eq!(json["data"]["flags"], 64);
         assert!(!format!("{reply:?}").contains("SECRET"));

@@ -70,11 +70,15 @@ macro_rules! messages {
 
 messages! {
     /// A new code: `{code}` (shown in backticks), `{expires}` (a Discord timestamp).
-    code ["code", "expires"] =
-        "Here is your code: {code}\nRedeem it before {expires}. Only you can see this message.";
-    /// The code the follower already held: `{code}`, `{expires}`.
-    code_again ["code", "expires"] = "You already claimed a code; here it is again: {code}\n\
-        Redeem it before {expires}. Only you can see this message.";
+    code ["product", "discount", "code", "expires"] =
+        "Here is your code for {product} ({discount}):\n{code}\nHow to use it: at Amazon checkout, \
+        open \"Gift Cards and Promotional Codes\", enter the code and tap Apply.\nRedeem it \
+        before {expires}. It works once and is yours alone. Only you can see this message.";
+    /// The code the follower already held: `{product}`, `{discount}`, `{code}`, `{expires}`.
+    code_again ["product", "discount", "code", "expires"] =
+        "You already claimed a code; here it is again, for {product} ({discount}):\n{code}\nHow \
+        to use it: at Amazon checkout, open \"Gift Cards and Promotional Codes\", enter the code \
+        and tap Apply.\nRedeem it before {expires}. Only you can see this message.";
     /// The link button under a code.
     button_amazon [] = "Open on Amazon";
     /// A campaign that does not exist.

@@ -54,8 +54,14 @@ pub fn telegram_code(text: &str) -> Option<String> {
     Some(text[start..end].to_owned())
 }
 
-/// The code in a Discord reply (between backticks), if any.
+/// The code in a Discord reply (in a code block, or between backticks), if any.
 pub fn discord_code(text: &str) -> Option<String> {
+    // A code block (```\nCODE\n```) first, else inline backticks.
+    if let Some(at) = text.find("```\n") {
+        let start = at + 4;
+        let end = start + text[start..].find("\n```")?;
+        return Some(text[start..end].to_owned());
+    }
     let start = text.find('`')? + 1;
     let end = start + text[start..].find('`')?;
     Some(text[start..end].to_owned())
@@ -170,6 +176,11 @@ mod tests {
         );
         assert_eq!(
             discord_code("Here is your code: `ABCD-EFGHIJ-KLMNOP`\nRedeem").as_deref(),
+            Some("ABCD-EFGHIJ-KLMNOP")
+        );
+        assert_eq!(
+            discord_code("Here is your code for B0 (5%):\n```\nABCD-EFGHIJ-KLMNOP\n```\nHow")
+                .as_deref(),
             Some("ABCD-EFGHIJ-KLMNOP")
         );
         assert_eq!(telegram_code("Sorry, all codes have been claimed."), None);

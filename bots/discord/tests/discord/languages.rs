@@ -26,32 +26,32 @@ async fn german_japanese_and_brazilian_followers_get_their_language() {
         (
             1,
             "de",
-            "Hier ist dein Code: `",
+            "Hier ist dein Code für ",
             "Du hast schon einen Code erhalten",
         ),
         (
             2,
             "ja",
-            "あなたのコードです: `",
+            "あなたのコードです（",
             "すでにコードを受け取っています",
         ),
         (
             3,
             "pt-BR",
-            "Aqui está seu código: `",
+            "Aqui está seu código para ",
             "Você já recebeu um código",
         ),
         (
             4,
             "es-ES",
-            "Aquí tienes tu código: `",
+            "Aquí tienes tu código para ",
             "Ya obtuviste un código",
         ),
-        (5, "hi", "यह रहा आपका कोड: `", "आप पहले ही एक कोड ले चुके हैं"),
+        (5, "hi", "यह रहा ", "आप पहले ही एक कोड ले चुके हैं"),
         (
             6,
             "en-GB",
-            "Here is your code: `",
+            "Here is your code for ",
             "You already claimed a code",
         ),
     ] {
@@ -107,7 +107,7 @@ async fn the_sellers_translation_beats_the_built_in_one_message_by_message() {
         )))
         .await,
     );
-    assert!(de.starts_with("Dein Gutschein: `MINE-"), "{de}");
+    assert!(de.starts_with("Dein Gutschein: ```\nMINE-"), "{de}");
     let br = in_locale(2, "pt-BR");
     let first = private_text(
         svc.handle(signed(&command("claim", &claim("mine"), &br)))
@@ -119,7 +119,7 @@ async fn the_sellers_translation_beats_the_built_in_one_message_by_message() {
         svc.handle(signed(&command("claim", &claim("mine"), &br)))
             .await,
     );
-    assert!(again.starts_with("De novo: `MINE-"), "{again}");
+    assert!(again.starts_with("De novo: ```\nMINE-"), "{again}");
     // Not a "pt-br" follower: the seller's Brazilian text is not theirs.
     // Discord sends no `pt-PT` today, so it is set after the fixture's contract record.
     let mut pt_pt = command("claim", &claim("mine"), &br);
