@@ -1,9 +1,10 @@
 //! The seller's alerts (see `promo_store::bots::alerts`): which are due and on which channel, sent
 //! through [`crate::notify`] to the Telegram chat and the Discord channel the seller chose, and
-//! re-armed when a send fails. Runs after each expire sweep.
+//! re-armed when a send fails; then each bound influencer's own (codes running low, all
+//! claimed) to their Telegram chat with the bot. Runs after each expire sweep.
 
 use crate::notify::{Destination, DiscordChannel, Notifier, NotifyError, TelegramChat};
-use promo_core::Timestamp;
+use promo_core::{Platform, Timestamp};
 use promo_store::bots::alerts::{Alert, AlertSettings};
 use promo_store::{Store, StoreError};
 use secrecy::SecretString;
@@ -103,6 +104,25 @@ pub async fn send_alerts(
         for alert in store.due_alerts(to.channel(), &settings, now).await? {
             let sent = notifier.send(&to, &alert.text).await;
             tally(store, to.channel(), &alert, sent, &mut report).await?;
+        }
+    }
+    // The influencers' own alerts, in their private chat with the bot. Only Telegram: a
+    // Discord user has no chat with the bot until a DM channel is opened, which the bot does
+    // not do yet.
+    if let Some((token, api)) = &sender.telegram {
+        for due in store.due_influencer_alerts(now).await? {
+            let chat = match due.account.platform {
+                Platform::Telegram => due.account.user_id.as_str().parse::<i64>().ok(),
+                _ => None,
+            };
+            let Some(chat) = chat else { continue };
+            let to = Destination::Telegram(TelegramChat {
+                token: token.clone(),
+                api: api.clone(),
+                chat,
+            });
+            let sent = notifier.send(&to, &due.alert.text).await;
+            tally(store, &due.channel, &due.alert, sent, &mut report).await?;
         }
     }
     Ok(report)

@@ -1,6 +1,7 @@
 //! Seller alerts against the embedded engine and a fake Telegram and Discord API on loopback:
 //! each alert is sent once per crossing (never once per claim), a failed send is retried next
-//! run, and a refilled pool re-arms the low-stock alert.
+//! run, and a refilled pool re-arms the low-stock alert. A bound influencer is told, in their
+//! own Telegram chat, when their codes run low and when they run out, on the same terms.
 
 use axum::Router;
 use axum::extract::State;
@@ -250,4 +251,116 @@ async fn without_settings_or_tokens_nothing_is_sent() {
         .expect("alerts");
     assert_eq!(report.sent, 0);
     assert!(fake.calls.lock().expect("lock").is_empty());
+}
+
+/// What the fake Bot API was sent in `sendMessage`: (chat id, text).
+fn telegram_messages(fake: &Fake) -> Vec<(i64, String)> {
+    fake.calls
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|(p, _, _)| p.ends_with("/sendMessage") || p.ends_with("/SendMessage"))
+        .map(|(_, _, b)| {
+            (
+                b["chat_id"].as_i64().unwrap_or_default(),
+                b["text"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_bound_influencer_is_told_once_when_their_codes_run_low_and_when_they_run_out() {
+    let (fake, base) = fake_apis().await;
+    let store = memory_store().await;
+    let c = campaign_with_codes(&store, campaign("mine-alerts", HOUR_MS), 40).await;
+    let bea = InfluencerId::parse("bea").expect("id");
+    store
+        .add_influencer(&c, bea.clone(), "Bea", Some(10))
+        .await
+        .expect("bea");
+    // Bea's Telegram account took her invite; a Discord account of hers was linked by hand.
+    let invite = store
+        .create_invite(&c, &bea, Timestamp::now().plus_ms(HOUR_MS))
+        .await
+        .expect("invite");
+    let tg = Follower::parse("telegram", "7777").expect("account");
+    store
+        .accept_invite(&invite, &tg, Timestamp::now())
+        .await
+        .expect("accept");
+    store
+        .link_account(
+            &Follower::parse("discord", "8888").expect("account"),
+            &c,
+            &bea,
+        )
+        .await
+        .expect("link");
+    assert_eq!(
+        store
+            .influencer_accounts(&c, &bea)
+            .await
+            .expect("accounts")
+            .len(),
+        2
+    );
+    // No seller channel is set: only Bea's own alerts go out.
+    let sender = AlertSender {
+        telegram: Some(("123:telegram-token".into(), base.clone())),
+        discord: Some(("discord-token".into(), base.clone())),
+    };
+    let run = || async {
+        send_alerts(&store, &sender, Timestamp::now())
+            .await
+            .expect("alerts")
+    };
+
+    for u in 0..8 {
+        claim(&store, &c, 9_000 + u, Some("bea")).await;
+    }
+    assert_eq!(run().await.sent, 0, "2 of 10 left: not low yet");
+    claim(&store, &c, 9_100, Some("bea")).await;
+    assert_eq!(run().await.sent, 1, "1 of 10 left: low");
+    assert_eq!(run().await.sent, 0, "once per crossing");
+    claim(&store, &c, 9_101, Some("bea")).await;
+    assert_eq!(run().await.sent, 1, "none left: out");
+    assert_eq!(run().await.sent, 0, "once per crossing");
+    let sent = telegram_messages(&fake);
+    assert_eq!(
+        sent,
+        [
+            (
+                7777,
+                "Your codes for Campaign mine-alerts are running low: 1 of 10 left.".to_owned()
+            ),
+            (
+                7777,
+                "All 10 of your codes for Campaign mine-alerts have been claimed. New followers \
+                 get none until the seller adds more."
+                    .to_owned()
+            ),
+        ]
+    );
+    assert!(texts(&fake, "/channels/").is_empty(), "nothing to Discord");
+
+    // A raised quota re-arms both; a failed send is tried again next run.
+    store
+        .set_influencer_quota(&c, &bea, 20)
+        .await
+        .expect("quota");
+    assert_eq!(run().await.sent, 0, "10 of 20 left");
+    for u in 0..8 {
+        claim(&store, &c, 9_200 + u, Some("bea")).await;
+    }
+    fake.failing.store(true, Ordering::SeqCst);
+    assert_eq!(
+        run().await.failed,
+        1,
+        "2 of 20 left: low, but Telegram is down"
+    );
+    fake.failing.store(false, Ordering::SeqCst);
+    assert_eq!(run().await.sent, 1, "sent on the next run");
+    assert_eq!(telegram_messages(&fake).len(), 3);
+    assert!(telegram_messages(&fake)[2].1.contains("2 of 20 left"));
 }

@@ -1,14 +1,18 @@
 //! Influencer accounts: which Telegram or Discord user is which influencer, so that `/stats`
 //! in a bot shows the caller their own numbers and nobody else's.
 //!
-//! One item per (platform account, campaign, influencer): `U#<platform>#<user>` /
-//! `I#<campaign>#<influencer>`. One `Query` on the account's partition lists every role it has.
+//! Two items per (platform account, campaign, influencer), written and removed together: the
+//! role, `U#<platform>#<user>` / `I#<campaign>#<influencer>` (one `Query` on the account's
+//! partition lists every role it has), and its mirror `IA#<campaign>#<influencer>` /
+//! `<platform>#<user>` (one `Query` lists the accounts that speak for an influencer, for the
+//! messages the sweep sends them).
 
 use crate::Store;
 use crate::admin::AdminRefusal;
 use crate::table::error::StoreError;
+use crate::table::items::Item;
 use crate::table::items::{key, s};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use promo_core::{CampaignId, Follower, InfluencerId};
 
 pub(super) fn account_pk(account: &Follower) -> String {
@@ -17,6 +21,30 @@ pub(super) fn account_pk(account: &Follower) -> String {
 
 pub(super) fn role_sk(campaign: &CampaignId, influencer: &InfluencerId) -> String {
     format!("I#{campaign}#{influencer}")
+}
+
+fn accounts_pk(campaign: &CampaignId, influencer: &InfluencerId) -> String {
+    format!("IA#{campaign}#{influencer}")
+}
+
+fn account_sk(account: &Follower) -> String {
+    format!("{}#{}", account.platform, account.user_id.as_str())
+}
+
+/// The two items that say `account` speaks for `influencer` of `campaign`: the role and its
+/// mirror. Put together (in one transaction) wherever a role is made.
+pub(super) fn role_items(
+    account: &Follower,
+    campaign: &CampaignId,
+    influencer: &InfluencerId,
+) -> [Item; 2] {
+    let mut role = key(account_pk(account), role_sk(campaign, influencer));
+    role.insert("campaign".into(), s(campaign.as_str()));
+    role.insert("influencer".into(), s(influencer.as_str()));
+    let mut mirror = key(accounts_pk(campaign, influencer), account_sk(account));
+    mirror.insert("platform".into(), s(account.platform.to_string()));
+    mirror.insert("user".into(), s(account.user_id.as_str()));
+    [role, mirror]
 }
 
 impl Store {
@@ -35,17 +63,19 @@ impl Store {
         if !known {
             return Err(AdminRefusal::unknown_influencer(campaign, influencer).into());
         }
-        let mut item = key(account_pk(account), role_sk(campaign, influencer));
-        item.insert("campaign".into(), s(campaign.as_str()));
-        item.insert("influencer".into(), s(influencer.as_str()));
+        let mut tx = self.client().transact_write_items();
+        for item in role_items(account, campaign, influencer) {
+            let put = Put::builder()
+                .table_name(self.table())
+                .set_item(Some(item))
+                .build()
+                .map_err(StoreError::build)?;
+            tx = tx.transact_items(TransactWriteItem::builder().put(put).build());
+        }
         self.metrics().write();
-        self.client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .send()
+        tx.send()
             .await
-            .map_err(|e| StoreError::sdk("PutItem", e))?;
+            .map_err(|e| StoreError::sdk("TransactWriteItems", e))?;
         Ok(())
     }
 
@@ -56,17 +86,22 @@ impl Store {
         campaign: &CampaignId,
         influencer: &InfluencerId,
     ) -> Result<(), StoreError> {
+        let mut tx = self.client().transact_write_items();
+        for k in [
+            key(account_pk(account), role_sk(campaign, influencer)),
+            key(accounts_pk(campaign, influencer), account_sk(account)),
+        ] {
+            let delete = Delete::builder()
+                .table_name(self.table())
+                .set_key(Some(k))
+                .build()
+                .map_err(StoreError::build)?;
+            tx = tx.transact_items(TransactWriteItem::builder().delete(delete).build());
+        }
         self.metrics().write();
-        self.client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(key(
-                account_pk(account),
-                role_sk(campaign, influencer),
-            )))
-            .send()
+        tx.send()
             .await
-            .map_err(|e| StoreError::sdk("DeleteItem", e))?;
+            .map_err(|e| StoreError::sdk("TransactWriteItems", e))?;
         Ok(())
     }
 
@@ -99,6 +134,35 @@ impl Store {
                     CampaignId::parse(&c).map_err(StoreError::corrupt)?,
                     InfluencerId::parse(&i).map_err(StoreError::corrupt)?,
                 ))
+            })
+            .collect()
+    }
+
+    /// The accounts that speak for `influencer` of `campaign` (bound by an invite or by the
+    /// seller), in a stable order.
+    pub async fn influencer_accounts(
+        &self,
+        campaign: &CampaignId,
+        influencer: &InfluencerId,
+    ) -> Result<Vec<Follower>, StoreError> {
+        self.metrics().read();
+        let page = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(accounts_pk(campaign, influencer)))
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("Query", e))?;
+        page.items()
+            .iter()
+            .map(|item| {
+                let text = |name: &str| match item.get(name) {
+                    Some(AttributeValue::S(v)) => v.as_str(),
+                    _ => "",
+                };
+                Follower::parse(text("platform"), text("user")).map_err(StoreError::corrupt)
             })
             .collect()
     }

@@ -52,7 +52,7 @@ pub struct Alert {
     pub text: String,
 }
 
-fn alert_pk(campaign: &CampaignId) -> String {
+pub(super) fn alert_pk(campaign: &CampaignId) -> String {
     format!("AL#{campaign}")
 }
 
@@ -132,14 +132,7 @@ impl Store {
                     }
                 } else {
                     // Cleared: the next crossing alerts again.
-                    self.metrics().write();
-                    self.client()
-                        .delete_item()
-                        .table_name(self.table())
-                        .set_key(Some(record))
-                        .send()
-                        .await
-                        .map_err(|e| StoreError::sdk("DeleteItem", e))?;
+                    self.clear_alert(record).await?;
                 }
             }
         }
@@ -162,12 +155,29 @@ impl Store {
         Ok(())
     }
 
-    async fn mark_alert(
+    /// Puts an alert's record unless it is there: true when the alert is due now.
+    pub(super) async fn mark_alert(
         &self,
         mut record: crate::table::items::Item,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         record.insert("sent_at".into(), n(now.millis()));
         self.put_if_absent(record).await
+    }
+
+    /// Removes an alert's record, so the next crossing alerts again.
+    pub(super) async fn clear_alert(
+        &self,
+        record: crate::table::items::Item,
+    ) -> Result<(), StoreError> {
+        self.metrics().write();
+        self.client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(record))
+            .send()
+            .await
+            .map_err(|e| StoreError::sdk("DeleteItem", e))?;
+        Ok(())
     }
 }

@@ -5,12 +5,12 @@
 //!
 //! One item per invite, `V#<id>` / `META`: campaign, influencer, `expires` (ms), `taken_by`
 //! (the account that took it), and the table's TTL a day after it expires. Taking it is one
-//! transaction: the invite is marked (if untaken, or taken by the same account, and not
-//! expired), the influencer must still be in the campaign, and the account's role is put.
+//! transaction: the invite is marked (if untaken and not expired), the influencer must still be
+//! in the campaign, and the account's role (with its mirror) is put.
 
 use crate::Store;
 use crate::admin::AdminRefusal;
-use crate::bots::accounts::{account_pk, role_sk};
+use crate::bots::accounts::{account_pk, role_items};
 use crate::table::error::StoreError;
 use crate::table::items::{Item, META, campaign_pk, influencer_sk, key, n, s};
 use crate::table::schema::TTL_ATTRIBUTE;
@@ -173,16 +173,7 @@ impl Store {
             .expression_attribute_values(":t", AttributeValue::Bool(true))
             .build()
             .map_err(StoreError::build)?;
-        let mut role = key(me.clone(), role_sk(&invite.campaign, &invite.influencer));
-        role.insert("campaign".into(), s(invite.campaign.as_str()));
-        role.insert("influencer".into(), s(invite.influencer.as_str()));
-        let put_role = Put::builder()
-            .table_name(self.table())
-            .set_item(Some(role))
-            .build()
-            .map_err(StoreError::build)?;
-        self.metrics().write();
-        let sent = self
+        let mut tx = self
             .client()
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(take).build())
@@ -190,10 +181,18 @@ impl Store {
                 TransactWriteItem::builder()
                     .condition_check(still_there)
                     .build(),
-            )
-            .transact_items(TransactWriteItem::builder().put(put_role).build())
-            .send()
-            .await;
+            );
+        // The role and its mirror (the influencer's accounts), as `link_account` puts them.
+        for item in role_items(account, &invite.campaign, &invite.influencer) {
+            let put = Put::builder()
+                .table_name(self.table())
+                .set_item(Some(item))
+                .build()
+                .map_err(StoreError::build)?;
+            tx = tx.transact_items(TransactWriteItem::builder().put(put).build());
+        }
+        self.metrics().write();
+        let sent = tx.send().await;
         let err = match sent {
             Ok(_) => {
                 return Ok(InviteOutcome::Joined {

@@ -421,7 +421,7 @@ fn expected_roles() -> BTreeMap<&'static str, (Vec<Grant>, Vec<&'static str>, &'
     let bot = |source: &str, put: &[&str]| {
         let delivery = format!("D#{source}#*");
         let account = format!("U#{source}#*");
-        let mut puts = vec!["F#*", delivery.as_str(), account.as_str()];
+        let mut puts = vec!["F#*", delivery.as_str(), account.as_str(), "IA#*"];
         puts.extend_from_slice(put);
         vec![
             grant("GetItem", "table", &["F#*", "SET#*", "V#*"]),
@@ -451,7 +451,7 @@ fn expected_roles() -> BTreeMap<&'static str, (Vec<Grant>, Vec<&'static str>, &'
             (
                 vec![
                     grant("Query", "index/gsi2", &["CAMPAIGNS"]),
-                    grant("Query", "table", &["C#*"]),
+                    grant("Query", "table", &["C#*", "IA#*"]),
                     grant("Query", "index/gsi1", &["A#*"]),
                     grant("UpdateItem", "table", &["K#*", "C#*"]),
                     grant("GetItem", "table", &["SET#*"]),
