@@ -593,7 +593,8 @@ mod tests {
         let Ok(parsed) = parse_code_file(bytes, format) else {
             return Ok(None);
         };
-        let lines = bytes.iter().filter(|b| **b == b'\n').count() + 1;
+        // Lines as the parser numbers them (a UTF-16 file decoded first).
+        let lines = decode(bytes).0.iter().filter(|b| **b == b'\n').count() + 1;
         let mut seen = std::collections::HashSet::new();
         for (line, code) in &parsed.codes {
             prop_assert!((1..=lines).contains(line));
@@ -618,10 +619,22 @@ mod tests {
             bytes in proptest::collection::vec(any::<u8>(), 0..4096),
         ) {
             if let Some(p) = check_parsed(&bytes, FileFormat::Text)? {
-                let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+                // Lines as the parser reads them: after a byte-order mark, and decoded when
+                // that mark says UTF-16 (random bytes starting FF FE are UTF-16).
+                let (body, _) = decode(&bytes);
                 let lines = body.split(|b| *b == b'\n').count();
                 let judged = p.codes.len() + p.bad_lines.len() + p.header_lines + p.blank_lines;
                 prop_assert_eq!(judged, lines, "every line is a code, a bad line, a header or blank");
+            }
+        }
+
+        #[test]
+        fn any_text_as_utf16_accounts_for_every_line(text in any::<String>(), big_endian in any::<bool>()) {
+            let file = utf16(&text, big_endian);
+            if let Some(p) = check_parsed(&file, FileFormat::Text)? {
+                let lines = text.split('\n').count();
+                let judged = p.codes.len() + p.bad_lines.len() + p.header_lines + p.blank_lines;
+                prop_assert_eq!(judged, lines, "every line of the UTF-16 text is judged");
             }
         }
 
