@@ -11,11 +11,17 @@ pub fn deep_link(
     campaign: &CampaignId,
     influencer: Option<&InfluencerId>,
 ) -> String {
-    let bot = bot_username.trim().trim_start_matches('@');
-    format!(
-        "https://t.me/{bot}?start={}",
-        key.sign_for(Surface::TelegramStart, campaign, influencer)
+    start_link(
+        bot_username,
+        &key.sign_for(Surface::TelegramStart, campaign, influencer),
     )
+}
+
+/// The link that opens a private chat with the bot and sends it `/start <payload>`: a signed
+/// claim payload, or an influencer's invite.
+pub fn start_link(bot_username: &str, payload: &str) -> String {
+    let bot = bot_username.trim().trim_start_matches('@');
+    format!("https://t.me/{bot}?start={payload}")
 }
 
 /// Whether `payload` has the shape Telegram allows for `start`: 1 to 64 characters of

@@ -3,14 +3,15 @@
 //! claim button's payload, and a fresh dashboard link when the dashboards' address is known.
 
 use crate::action::Asker;
+use crate::link::deep_link;
 use crate::send::ProcessError;
 use crate::service::TelegramService;
 use crate::texts::{Texts, Value, render};
-use promo_core::time::DAY_MS;
-use promo_core::{PageHolder, PageToken, Surface};
+use promo_api::routes::page_url;
+use promo_core::{PageHolder, Surface};
 
 /// How long a dashboard link from `/links` works; asking again gives a fresh one.
-pub const DASHBOARD_DAYS: i64 = 30;
+pub const DASHBOARD_DAYS: u32 = 30;
 
 impl TelegramService {
     /// Sends `asker` the links of every influencer role their account holds; anyone without a
@@ -32,16 +33,18 @@ impl TelegramService {
         let now = self.now();
         let mut blocks = Vec::new();
         for (campaign, influencer) in &roles {
-            let start =
+            let deep_link = deep_link(
+                &config.bot_username,
+                &config.link_key,
+                campaign,
+                Some(influencer),
+            );
+            let button = format!(
+                "claim:{}",
                 config
                     .link_key
-                    .sign_for(Surface::TelegramStart, campaign, Some(influencer));
-            let button =
-                config
-                    .link_key
-                    .sign_for(Surface::DiscordButton, campaign, Some(influencer));
-            let deep_link = format!("https://t.me/{}?start={start}", config.bot_username);
-            let button = format!("claim:{button}");
+                    .sign_for(Surface::DiscordButton, campaign, Some(influencer))
+            );
             let mut block = render(
                 texts.links(),
                 &[
@@ -52,12 +55,13 @@ impl TelegramService {
                 ],
             );
             if let Some(base) = &config.public_url {
-                let token = config.link_key.sign_page(&PageToken {
-                    holder: PageHolder::Influencer(campaign.clone(), influencer.clone()),
-                    issued_at: now,
-                    expires_at: now.plus_ms(DASHBOARD_DAYS * DAY_MS),
-                });
-                let dashboard = format!("{}/i/{token}", base.as_str().trim_end_matches('/'));
+                let dashboard = page_url(
+                    &config.link_key,
+                    PageHolder::Influencer(campaign.clone(), influencer.clone()),
+                    base.as_str(),
+                    now,
+                    DASHBOARD_DAYS,
+                );
                 block.push('\n');
                 block.push_str(&render(
                     texts.links_dashboard(),

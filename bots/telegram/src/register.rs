@@ -13,26 +13,9 @@ use teloxide::types::BotCommand;
 /// The webhook URL for a public base URL: `https://host/prefix` → `https://host/prefix/telegram/webhook`
 /// (a URL that already ends with the route is kept).
 pub fn webhook_url(base: &str) -> Result<reqwest::Url, String> {
-    // Parsed before the route is appended: `https://` trimmed of its slashes and joined to the
-    // route would read as the host `telegram`, and a query would swallow the route.
-    let mut url =
-        reqwest::Url::parse(base.trim()).map_err(|e| format!("{base:?} is not a URL: {e}"))?;
-    if url.scheme() != "https" {
-        return Err("Telegram only delivers webhooks to https URLs".into());
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{base:?} has no host"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("{base:?} must not have a query or a fragment"));
-    }
-    let route = promo_api::routes::TELEGRAM_WEBHOOK.path;
-    let path = url.path().trim_end_matches('/');
-    if !path.ends_with(route) {
-        let full = format!("{path}{route}");
-        url.set_path(&full);
-    }
-    Ok(url)
+    promo_api::routes::TELEGRAM_WEBHOOK
+        .public_url(base)
+        .map_err(|e| format!("Telegram only delivers webhooks to a public https URL: {e}"))
 }
 
 /// The commands shown in the bot's menu.

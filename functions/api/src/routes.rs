@@ -67,6 +67,61 @@ pub struct Route {
     pub body: BodyClass,
 }
 
+/// The signed page URL for `holder`, valid from `now` for `days` days (at least one), under
+/// `base`: the influencer's dashboard ([`INFLUENCER_PAGE`]) or the seller's overview
+/// ([`SELLER_PAGE`]).
+pub fn page_url(
+    key: &promo_core::LinkKey,
+    holder: promo_core::PageHolder,
+    base: &str,
+    now: promo_core::Timestamp,
+    days: u32,
+) -> String {
+    let route = match holder {
+        promo_core::PageHolder::Seller => SELLER_PAGE,
+        promo_core::PageHolder::Influencer(..) => INFLUENCER_PAGE,
+    };
+    let token = key.sign_page(&promo_core::PageToken {
+        holder,
+        issued_at: now,
+        expires_at: now.plus_ms(i64::from(days.max(1)) * promo_core::time::DAY_MS),
+    });
+    format!(
+        "{}{}",
+        base.trim_end_matches('/'),
+        route.path.replace("{token}", &token)
+    )
+}
+
+impl Route {
+    /// The public URL of this route under `base` (the stack's API URL, or the https tunnel in
+    /// front of `promo serve`), for a platform to call: https with a host, no credentials,
+    /// query or fragment; the path is appended unless `base` already ends with it. Parsed
+    /// before anything is appended: `https://` trimmed and joined to the path would read the
+    /// path's first segment as the host.
+    pub fn public_url(&self, base: &str) -> Result<url::Url, String> {
+        let mut url = url::Url::parse(base.trim()).map_err(|e| format!("not a URL: {e}"))?;
+        if url.scheme() != "https" {
+            return Err("must be an https URL".into());
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("the URL has no host".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("the URL must not carry credentials".into());
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err("the URL must not have a query or a fragment".into());
+        }
+        let path = url.path().trim_end_matches('/');
+        if !path.ends_with(self.path) {
+            let full = format!("{path}{}", self.path);
+            url.set_path(&full);
+        }
+        Ok(url)
+    }
+}
+
 /// `POST /v1/campaigns/{campaign}/claims`: a follower's claim (API key).
 pub const CLAIMS: Route = Route {
     function: Function::Issue,
@@ -145,3 +200,56 @@ pub const ROUTES: [Route; 9] = [
     TELEGRAM_WEBHOOK,
     DISCORD_INTERACTIONS,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_public_url_ends_with_the_route_once() {
+        let want = "https://abc.execute-api.us-east-1.amazonaws.com/discord/interactions";
+        for base in [
+            "https://abc.execute-api.us-east-1.amazonaws.com",
+            "https://abc.execute-api.us-east-1.amazonaws.com/",
+            want,
+        ] {
+            let got = DISCORD_INTERACTIONS.public_url(base).map(String::from);
+            assert_eq!(got.as_deref(), Ok(want));
+        }
+        assert_eq!(
+            TELEGRAM_WEBHOOK
+                .public_url("https://tunnel.example.com/prod/")
+                .map(String::from)
+                .as_deref(),
+            Ok("https://tunnel.example.com/prod/telegram/webhook")
+        );
+        for bad in [
+            "http://example.com",
+            "not a url",
+            "https://user:pw@example.com",
+            "https://example.com/?next=1",
+            "https://example.com/#x",
+            "",
+            "https://",
+            "https:",
+        ] {
+            assert!(
+                TELEGRAM_WEBHOOK.public_url(bad).is_err(),
+                "{bad:?} accepted"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_base_is_accepted_only_as_a_clean_https_url(base in any::<String>()) {
+            if let Ok(url) = DISCORD_INTERACTIONS.public_url(&base) {
+                prop_assert_eq!(url.scheme(), "https");
+                prop_assert!(url.path().ends_with(DISCORD_INTERACTIONS.path));
+                prop_assert!(url.query().is_none() && url.fragment().is_none());
+                prop_assert!(url.username().is_empty() && url.password().is_none());
+            }
+        }
+    }
+}

@@ -274,8 +274,8 @@ pub async fn links(
         println!("{label}");
         match bot {
             Some(bot) => println!(
-                "  telegram:  https://t.me/{}?start={payload}",
-                bot.trim_start_matches('@')
+                "  telegram:  {}",
+                promo_telegram::link::start_link(bot, &payload)
             ),
             None => {
                 println!("  telegram:  start={payload}  (set PROMO_TELEGRAM_BOT for the full link)")
@@ -324,7 +324,10 @@ pub async fn invite(
     println!(
         "invite for {influencer} in {campaign}, valid {days} days, for one Telegram or Discord account:"
     );
-    println!("  telegram: https://t.me/{bot}?start={payload}");
+    println!(
+        "  telegram: {}",
+        promo_telegram::link::start_link(bot, &payload)
+    );
     println!("  discord:  /join invite:{payload}");
     println!("send it to {influencer} only: whoever uses it first speaks for them in /stats");
     Ok(())

@@ -3,7 +3,7 @@
 
 use crate::cli::{OverviewCommand, PageLinkArgs};
 use anyhow::{Context, anyhow};
-use promo_core::{LinkKey, PageHolder, PageToken, Timestamp};
+use promo_core::{LinkKey, PageHolder, Timestamp};
 use promo_store::Store;
 
 /// The link key from the secret, with a clear error when it is missing.
@@ -16,17 +16,7 @@ pub fn link_key(secret: Option<&str>) -> anyhow::Result<LinkKey> {
 
 /// A signed page URL for `holder`, valid for `page.days` from now.
 pub fn page_url(key: &LinkKey, holder: PageHolder, page: &PageLinkArgs, base: &str) -> String {
-    let now = Timestamp::now();
-    let token = key.sign_page(&PageToken {
-        holder: holder.clone(),
-        issued_at: now,
-        expires_at: now.plus_ms(i64::from(page.days.max(1)) * promo_core::time::DAY_MS),
-    });
-    let base = base.trim_end_matches('/');
-    match holder {
-        PageHolder::Seller => format!("{base}/seller/{token}"),
-        PageHolder::Influencer(..) => format!("{base}/i/{token}"),
-    }
+    promo_api::routes::page_url(key, holder, base, Timestamp::now(), page.days)
 }
 
 /// Runs an overview subcommand.

@@ -4,7 +4,7 @@
 //! translations, the bot's default campaign, and list the claims credited through typed creator codes.
 
 use anyhow::{Context, bail};
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use promo_core::{CampaignId, InfluencerId};
 use promo_discord::config::{API_URL_ENV, APP_ID_ENV, TOKEN_ENV};
 use promo_discord::options::{
@@ -41,6 +41,39 @@ pub enum Switch {
     Off,
 }
 
+/// The application, its bot token and where its API is, for the commands that call Discord.
+#[derive(Debug, Args)]
+pub struct DiscordApp {
+    /// Register the commands in this server only (instant; global commands can take a while
+    /// to show).
+    #[arg(long, value_parser = snowflake)]
+    guild: Option<u64>,
+    /// The application id.
+    #[arg(long, env = APP_ID_ENV)]
+    app_id: u64,
+    /// The bot token.
+    #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
+    token: String,
+    /// Another Discord API base (tests).
+    #[arg(long, env = API_URL_ENV)]
+    api_url: Option<String>,
+}
+
+impl DiscordApp {
+    /// Registers the bot's commands (bulk overwrite) and says where.
+    async fn register(&self, token: &SecretString) -> anyhow::Result<()> {
+        let api = DiscordApi::for_app(self.app_id, Some(token), self.api_url.as_deref());
+        let names = register_commands(api.http(), self.guild)
+            .await
+            .context("registering the commands with Discord")?;
+        let place = self
+            .guild
+            .map_or("globally".to_owned(), |g| format!("in server {g}"));
+        println!("registered {place}: /{}", names.join(", /"));
+        Ok(())
+    }
+}
+
 /// The Discord bot's set-up.
 #[derive(Debug, Subcommand)]
 pub enum DiscordCommand {
@@ -52,18 +85,9 @@ pub enum DiscordCommand {
         /// serve`); `/discord/interactions` is appended unless it is there.
         #[arg(long)]
         url: String,
-        /// Register the commands in this server only (instant) instead of globally.
-        #[arg(long, value_parser = snowflake)]
-        guild: Option<u64>,
-        /// The application id.
-        #[arg(long, env = APP_ID_ENV)]
-        app_id: u64,
-        /// The bot token.
-        #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
-        token: String,
-        /// Another Discord API base (tests).
-        #[arg(long, env = API_URL_ENV)]
-        api_url: Option<String>,
+        /// The application.
+        #[command(flatten)]
+        app: DiscordApp,
     },
     /// Prints the link that adds the bot to a server, with exactly the scopes (`bot`,
     /// `applications.commands`) and permissions (View Channel, Send Messages) it uses.
@@ -74,18 +98,9 @@ pub enum DiscordCommand {
     },
     /// Registers the bot's slash commands, replacing every command it had (bulk overwrite).
     RegisterCommands {
-        /// Register in this server only (instant; global commands can take a while to show).
-        #[arg(long, value_parser = snowflake)]
-        guild: Option<u64>,
-        /// The application id.
-        #[arg(long, env = APP_ID_ENV)]
-        app_id: u64,
-        /// The bot token.
-        #[arg(long, env = TOKEN_ENV, hide_env_values = true)]
-        token: String,
-        /// Another Discord API base (tests).
-        #[arg(long, env = API_URL_ENV)]
-        api_url: Option<String>,
+        /// The application.
+        #[command(flatten)]
+        app: DiscordApp,
     },
     /// Maps a server (guild) to an influencer: `/claim` there claims from the campaign and
     /// credits the influencer, and its Manage-Server members may post claim buttons for that
@@ -173,42 +188,20 @@ pub enum DiscordCommand {
 /// Runs one `promo discord` command.
 pub async fn run(store: &Store, cmd: DiscordCommand) -> anyhow::Result<()> {
     match cmd {
-        DiscordCommand::Setup {
-            url,
-            guild,
-            app_id,
-            token,
-            api_url,
-        } => {
+        DiscordCommand::Setup { url, app } => {
             let endpoint = setup::interactions_endpoint(&url)
                 .map_err(anyhow::Error::msg)
                 .with_context(|| format!("--url {url:?}"))?;
-            let token = SecretString::from(token);
-            let base = api_url.as_deref().unwrap_or("https://discord.com");
+            let token = SecretString::from(app.token.clone());
+            let base = app.api_url.as_deref().unwrap_or("https://discord.com");
             setup::set_interactions_endpoint(base, &token, &endpoint).await?;
             println!("interactions endpoint set: {endpoint}");
-            let api = DiscordApi::for_app(app_id, Some(&token), api_url.as_deref());
-            let names = register_commands(api.http(), guild)
-                .await
-                .context("registering the commands with Discord")?;
-            let place = guild.map_or("globally".to_owned(), |g| format!("in server {g}"));
-            println!("registered {place}: /{}", names.join(", /"));
-            println!("add the bot to a server: {}", setup::invite_url(app_id));
+            app.register(&token).await?;
+            println!("add the bot to a server: {}", setup::invite_url(app.app_id));
         }
         DiscordCommand::Invite { app_id } => println!("{}", setup::invite_url(app_id)),
-        DiscordCommand::RegisterCommands {
-            guild,
-            app_id,
-            token,
-            api_url,
-        } => {
-            let api =
-                DiscordApi::for_app(app_id, Some(&SecretString::from(token)), api_url.as_deref());
-            let names = register_commands(api.http(), guild)
-                .await
-                .context("registering the commands with Discord")?;
-            let place = guild.map_or("globally".to_owned(), |g| format!("in server {g}"));
-            println!("registered {place}: /{}", names.join(", /"));
+        DiscordCommand::RegisterCommands { app } => {
+            app.register(&SecretString::from(app.token.clone())).await?
         }
         DiscordCommand::MapGuild {
             guild,
