@@ -77,7 +77,8 @@ impl LinkKey {
     /// The payload that carries invite `id` (a Telegram `start` parameter).
     pub fn sign_invite(&self, id: &InviteId) -> String {
         let tag = self.invite_tag(id).finalize().into_bytes();
-        let sig = URL_SAFE_NO_PAD.encode(&tag[..SIG_BYTES]);
+        let sig: Vec<u8> = tag.iter().take(SIG_BYTES).copied().collect();
+        let sig = URL_SAFE_NO_PAD.encode(sig);
         format!("{INVITE_PREFIX}{}{sig}", id.0)
     }
 
@@ -95,7 +96,9 @@ impl LinkKey {
             return Err(bad("may contain only A-Z, a-z, 0-9, '-' and '_'"));
         }
         // Every byte is ASCII now, so the split falls on a character boundary.
-        let (id, sig) = rest.split_at(ID_CHARS);
+        let (id, sig) = rest
+            .split_at_checked(ID_CHARS)
+            .ok_or_else(|| bad("is malformed"))?;
         let tag = URL_SAFE_NO_PAD
             .decode(sig)
             .map_err(|_| bad("is malformed"))?;

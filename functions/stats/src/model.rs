@@ -250,13 +250,13 @@ pub fn hour_buckets(activity: &Activity, from: Timestamp, to: Timestamp) -> Vec<
             .then(|| ((t.millis() - first) / HOUR_MS) as usize)
     };
     for t in &activity.claimed {
-        if let Some(i) = slot(t) {
-            out[i].claims += 1;
+        if let Some(h) = slot(t).and_then(|i| out.get_mut(i)) {
+            h.claims += 1;
         }
     }
     for t in &activity.redeemed {
-        if let Some(i) = slot(t) {
-            out[i].redemptions += 1;
+        if let Some(h) = slot(t).and_then(|i| out.get_mut(i)) {
+            h.redemptions += 1;
         }
     }
     out

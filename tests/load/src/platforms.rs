@@ -49,22 +49,22 @@ impl Shown {
 
 /// The code in a Telegram message (set in `<code>`), if any.
 pub fn telegram_code(text: &str) -> Option<String> {
-    let start = text.find("<code>")? + "<code>".len();
-    let end = start + text[start..].find("</code>")?;
-    Some(text[start..end].to_owned())
+    let (_, rest) = text.split_once("<code>")?;
+    let (code, _) = rest.split_once("</code>")?;
+    Some(code.to_owned())
 }
 
 /// The code in a Discord reply (in a code block, or between backticks), if any.
 pub fn discord_code(text: &str) -> Option<String> {
     // A code block (```\nCODE\n```) first, else inline backticks.
-    if let Some(at) = text.find("```\n") {
-        let start = at + 4;
-        let end = start + text[start..].find("\n```")?;
-        return Some(text[start..end].to_owned());
-    }
-    let start = text.find('`')? + 1;
-    let end = start + text[start..].find('`')?;
-    Some(text[start..end].to_owned())
+    let (open, close) = if text.contains("```\n") {
+        ("```\n", "\n```")
+    } else {
+        ("`", "`")
+    };
+    let (_, rest) = text.split_once(open)?;
+    let (code, _) = rest.split_once(close)?;
+    Some(code.to_owned())
 }
 
 /// A running fake server. Stops when dropped.

@@ -104,6 +104,36 @@ fn browse(browser: &Path, url: &str, shot: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Chromium, or `None` after saying the test is skipped (refused where
+/// `PROMO_REQUIRE_CHROMIUM` is set, as in `.ci/run`).
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var("PROMO_REQUIRE_CHROMIUM").is_err(),
+            "PROMO_REQUIRE_CHROMIUM is set but no chromium is on PATH"
+        );
+        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+    }
+    found
+}
+
+/// The dashboards on `store`, signed with `key`, served on a loopback port.
+async fn serve(store: &promo_store::Store, key: &LinkKey) -> std::net::SocketAddr {
+    let svc = Arc::new(StatsService::new(
+        store.clone(),
+        key.clone(),
+        ApiKey::new(KEY).expect("key"),
+    ));
+    let app = Router::new().fallback(any(forward)).with_state(svc);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
 fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
 }
@@ -121,12 +151,7 @@ fn tile(dom: &str, id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dashboards_draw_their_charts_with_the_stores_numbers() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("PROMO_REQUIRE_CHROMIUM").is_err(),
-            "PROMO_REQUIRE_CHROMIUM is set but no chromium is on PATH"
-        );
-        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+    let Some(browser) = chromium_or_skip() else {
         return;
     };
     let store = memory_store().await;
@@ -156,17 +181,7 @@ async fn the_dashboards_draw_their_charts_with_the_stores_numbers() {
         );
     }
     let key = LinkKey::new(SECRET).expect("key");
-    let svc = Arc::new(StatsService::new(
-        store.clone(),
-        key.clone(),
-        ApiKey::new(KEY).expect("key"),
-    ));
-    let app = Router::new().fallback(any(forward)).with_state(svc.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = serve(&store, &key).await;
 
     let now = Timestamp::now();
     let sign = |holder| {
@@ -287,12 +302,7 @@ async fn the_dashboards_draw_their_charts_with_the_stores_numbers() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_month_of_data_is_charted_per_day() {
     use promo_core::time::DAY_MS;
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("PROMO_REQUIRE_CHROMIUM").is_err(),
-            "PROMO_REQUIRE_CHROMIUM is set but no chromium is on PATH"
-        );
-        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
+    let Some(browser) = chromium_or_skip() else {
         return;
     };
     let store = memory_store().await;
@@ -326,17 +336,7 @@ async fn a_month_of_data_is_charted_per_day() {
         }
     }
     let key = LinkKey::new(SECRET).expect("key");
-    let svc = Arc::new(StatsService::new(
-        store.clone(),
-        key.clone(),
-        ApiKey::new(KEY).expect("key"),
-    ));
-    let app = Router::new().fallback(any(forward)).with_state(svc.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = serve(&store, &key).await;
     let token = key.sign_page(&PageToken {
         holder: PageHolder::Influencer(c.clone(), dana.clone()),
         issued_at: now,

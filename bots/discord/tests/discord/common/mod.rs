@@ -138,14 +138,14 @@ pub fn private_text(h: Handled) -> String {
 /// The code in a reply (between backticks), if any.
 pub fn code_in(text: &str) -> Option<String> {
     // A code block (```\nCODE\n```) first, else inline backticks.
-    if let Some(at) = text.find("```\n") {
-        let start = at + 4;
-        let end = start + text[start..].find("\n```")?;
-        return Some(text[start..end].to_owned());
-    }
-    let start = text.find('`')? + 1;
-    let end = start + text[start..].find('`')?;
-    Some(text[start..end].to_owned())
+    let (open, close) = if text.contains("```\n") {
+        ("```\n", "\n```")
+    } else {
+        ("`", "`")
+    };
+    let (_, rest) = text.split_once(open)?;
+    let (code, _) = rest.split_once(close)?;
+    Some(code.to_owned())
 }
 
 /// An attribute as text, maps with sorted keys (their order is not stable).
