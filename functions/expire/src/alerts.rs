@@ -100,8 +100,13 @@ pub async fn send_alerts(
     let settings: AlertSettings = store.alert_settings().await?;
     let notifier = Notifier::new()?;
     let mut report = AlertReport::default();
+    // Every campaign, read once for the seller's channels and the influencers' chats.
+    let contexts = store.list_contexts().await?;
     for to in sender.destinations(&settings) {
-        for alert in store.due_alerts(to.channel(), &settings, now).await? {
+        for alert in store
+            .due_alerts(&contexts, to.channel(), &settings, now)
+            .await?
+        {
             let sent = notifier.send(&to, &alert.text).await;
             tally(store, to.channel(), &alert, sent, &mut report).await?;
         }
@@ -110,7 +115,7 @@ pub async fn send_alerts(
     // Discord user has no chat with the bot until a DM channel is opened, which the bot does
     // not do yet.
     if let Some((token, api)) = &sender.telegram {
-        for due in store.due_influencer_alerts(now).await? {
+        for due in store.due_influencer_alerts(&contexts, now).await? {
             let chat = match due.account.platform {
                 Platform::Telegram => due.account.user_id.as_str().parse::<i64>().ok(),
                 _ => None,

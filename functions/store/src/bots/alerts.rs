@@ -5,6 +5,7 @@
 //! scheduled sweep evaluates alerts from the available index.
 
 use crate::Store;
+use crate::claims::context::CampaignContext;
 use crate::table::error::StoreError;
 use crate::table::items::{key, n};
 use promo_core::{CampaignId, CampaignStatus, Lane, Timestamp};
@@ -65,16 +66,19 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// The alerts due on `channel` (e.g. `telegram`) now, each already marked sent so that no
-    /// other run sends it again. Call [`Store::alert_not_sent`] for any that could not be sent.
+    /// The alerts due on `channel` (e.g. `telegram`) now for `contexts` (every campaign, from
+    /// [`Store::list_contexts`], read once per run for every channel), each already marked sent
+    /// so that no other run sends it again. Call [`Store::alert_not_sent`] for any that could
+    /// not be sent.
     pub async fn due_alerts(
         &self,
+        contexts: &[CampaignContext],
         channel: &str,
         settings: &AlertSettings,
         now: Timestamp,
     ) -> Result<Vec<Alert>, StoreError> {
         let mut due = Vec::new();
-        for ctx in self.list_contexts().await? {
+        for ctx in contexts {
             let c = &ctx.campaign;
             let ended = c.status == CampaignStatus::Ended || c.ends_at <= now;
             let mut conditions: Vec<(String, bool, String)> = vec![(

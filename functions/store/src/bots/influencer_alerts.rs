@@ -10,6 +10,7 @@
 
 use crate::Store;
 use crate::bots::alerts::{Alert, alert_pk};
+use crate::claims::context::CampaignContext;
 use crate::table::error::StoreError;
 use crate::table::items::key;
 use promo_core::{CampaignStatus, Follower, Lane, Timestamp};
@@ -30,14 +31,16 @@ pub struct InfluencerAlert {
 pub const LOW_SHARE: u32 = 10;
 
 impl Store {
-    /// The influencer alerts due now, each marked sent (re-arm a failed one with
-    /// [`Store::alert_not_sent`] under its `channel`).
+    /// The influencer alerts due now for `contexts` (every campaign, as the seller's alerts
+    /// read them), each marked sent (re-arm a failed one with [`Store::alert_not_sent`] under
+    /// its `channel`).
     pub async fn due_influencer_alerts(
         &self,
+        contexts: &[CampaignContext],
         now: Timestamp,
     ) -> Result<Vec<InfluencerAlert>, StoreError> {
         let mut due = Vec::new();
-        for ctx in self.list_contexts().await? {
+        for ctx in contexts {
             let c = &ctx.campaign;
             if c.status != CampaignStatus::Active || c.ends_at <= now {
                 continue;
